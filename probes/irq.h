@@ -1,0 +1,42 @@
+// Interrupts: every IRQ with its requested and effective affinity, counts and manageability.
+#pragma once
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "probes/host.h"
+#include "probes/json.h"
+
+namespace tunectl {
+
+struct IrqInfo {
+  int irq = 0;
+  std::string name;                   // actions, e.g. "mlx5_comp3@pci:0000:3b:00.0"
+  std::string chip;                   // "PCI-MSIX-0000:3b:00.0", "IR-PCI-MSI", "IO-APIC"
+  std::optional<std::string> hwirq;
+  std::optional<std::string> type;    // edge / level
+  std::optional<std::string> affinity;            // cpulist (smp_affinity_list)
+  std::optional<std::string> effective_affinity;  // cpulist
+  std::optional<std::string> affinity_hint;       // cpulist ("" when no hint)
+  std::optional<int> node;
+  bool managed = false;               // affinity cannot be set (kernel-managed)
+  std::optional<std::string> managed_reason;
+  std::vector<uint64_t> counts;       // per CPU, in CPU order of /proc/interrupts' columns
+  // Filled from the NIC probe when this IRQ belongs to a NIC queue.
+  std::optional<std::string> nic;
+  std::optional<int> queue;
+  std::optional<std::string> kind;    // rx, tx, txrx, other
+};
+
+struct Irqs {
+  std::vector<IrqInfo> irqs;
+  std::vector<int> count_cpus;        // CPU number of each counts[] column
+  std::optional<std::string> default_affinity;  // cpulist of /proc/irq/default_smp_affinity
+};
+
+Irqs probe_irqs(const Host& host, ProbeErrors& errors);
+
+// JSON both ways; a missing key keeps the default (older snapshots still load).
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(IrqInfo, irq, name, chip, hwirq, type, affinity, effective_affinity, affinity_hint, node, managed, managed_reason, counts, nic, queue, kind)
+
+}  // namespace tunectl

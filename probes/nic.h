@@ -1,0 +1,64 @@
+// Network interfaces: driver, PCI/NUMA placement, queues, RPS/XPS, IRQ-to-queue mapping, and on
+// the live host ethtool channels/rings/coalescing over generic netlink.
+#pragma once
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "probes/host.h"
+#include "probes/irq.h"
+#include "probes/json.h"
+
+namespace tunectl {
+
+struct QueueCpus {
+  int queue = 0;
+  std::optional<std::string> cpus;      // cpulist; null when not applicable
+  std::optional<int64_t> flow_cnt;      // rps_flow_cnt (rx only)
+  std::optional<std::string> unavailable;
+};
+
+struct NicIrq {
+  int irq = 0;
+  std::optional<int> queue;
+  std::string kind;  // rx, tx, txrx, other
+};
+
+// Settings read through ethtool netlink: name -> value ("combined", "combined_max", "rx_usecs").
+using EthtoolValues = std::map<std::string, int64_t>;
+
+struct NicInfo {
+  std::string name;
+  std::optional<int> ifindex;
+  std::optional<std::string> driver, pci;
+  std::optional<int> numa_node;
+  std::optional<std::string> local_cpus;  // cpulist
+  std::optional<int> mtu;
+  std::optional<std::string> operstate;
+  bool is_virtual = false;  // no device link (lo, bridges, ifb, veth)
+  int rx_queues = 0, tx_queues = 0;
+  std::optional<EthtoolValues> channels, rings, coalesce;
+  std::optional<std::string> channels_unavailable, rings_unavailable, coalesce_unavailable;
+  std::vector<QueueCpus> rps, xps;
+  std::vector<NicIrq> irqs;
+};
+
+// Classifies an IRQ action name for a NIC: queue index and kind, or nullopt if not this NIC's.
+struct IrqQueue {
+  std::optional<int> queue;
+  std::string kind;
+};
+std::optional<IrqQueue> classify_nic_irq(const std::string& driver, const std::string& ifname,
+                                         const std::string& pci, const std::string& irq_name);
+
+// Reads every interface; maps `irqs` to queues and writes nic/queue/kind back into them.
+std::vector<NicInfo> probe_nics(const Host& host, Irqs& irqs, ProbeErrors& errors);
+
+// JSON both ways; a missing key keeps the default (older snapshots still load).
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(QueueCpus, queue, cpus, flow_cnt, unavailable)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(NicIrq, irq, queue, kind)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(NicInfo, name, ifindex, driver, pci, numa_node, local_cpus, mtu, operstate, is_virtual, rx_queues, tx_queues, channels, channels_unavailable, rings, rings_unavailable, coalesce, coalesce_unavailable, rps, xps, irqs)
+
+}  // namespace tunectl

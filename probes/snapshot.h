@@ -1,0 +1,50 @@
+// Snapshot: every probe's result plus host facts, schema "tunectl.snapshot/1". A probe that fails
+// leaves its area null with "<area>_unavailable" set; the others are unaffected.
+#pragma once
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "probes/cgroup.h"
+#include "probes/host.h"
+#include "probes/irq.h"
+#include "probes/json.h"
+#include "probes/nic.h"
+#include "probes/tcp.h"
+#include "probes/thp.h"
+#include "probes/topology.h"
+
+namespace tunectl {
+
+inline constexpr const char* kSnapshotSchema = "tunectl.snapshot/1";
+
+struct HostInfo {
+  std::string hostname, kernel, root, taken_at;  // taken_at: RFC 3339 UTC
+};
+
+struct Snapshot {
+  HostInfo host;
+  std::optional<Topology> topology;
+  std::optional<std::vector<IrqInfo>> irqs;
+  std::optional<std::vector<int>> irq_count_cpus;  // CPU of each IRQ counts[] column
+  std::optional<std::vector<NicInfo>> nics;
+  std::optional<Thp> thp;
+  std::optional<Tcp> tcp;
+  std::optional<Cgroups> cgroups;
+  std::map<std::string, std::string> unavailable;          // area -> reason
+  std::map<std::string, std::vector<std::string>> errors;  // area -> per-field errors
+};
+
+// Areas, as accepted by --only: topology, irq, nic, thp, tcp, cgroup.
+const std::vector<std::string>& snapshot_areas();
+
+// Probes the requested areas (all when `only` is empty). Throws InputError for an unknown area.
+Snapshot take_snapshot(const Host& host, const std::vector<std::string>& only = {});
+
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(HostInfo, hostname, kernel, root, taken_at)
+// Only probed areas appear; each area's JSON key follows DESIGN.md (irqs, nics, cgroups, ...).
+void to_json(json& j, const Snapshot& v);
+void from_json(const json& j, Snapshot& v);
+
+}  // namespace tunectl

@@ -1,0 +1,38 @@
+// TCP keepalive / linger / TIME_WAIT state: sysctls, sockstat, TcpExt counters, and on the live
+// host a sock_diag dump of this network namespace's sockets.
+#pragma once
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+
+#include "probes/host.h"
+#include "probes/json.h"
+
+namespace tunectl {
+
+struct SocketSummary {
+  std::map<std::string, int64_t> by_state;  // "ESTABLISHED" -> 12, "TIME_WAIT" -> 3
+  int64_t total = 0;
+  int64_t keepalive_timers = 0;             // sockets with the keepalive timer armed
+};
+
+struct Tcp {
+  std::map<std::string, json> sysctls;     // dotted name -> number, or string for multi-value
+  std::map<std::string, int64_t> sockstat;  // TCP: inuse, orphan, tw, alloc, mem
+  std::map<std::string, int64_t> counters;  // TcpExt keepalive/abort/TW counters
+  std::optional<SocketSummary> sockets;
+  std::optional<std::string> sockets_unavailable;
+  std::optional<std::string> netns;         // "net:[4026531840]" on the live host
+};
+
+// The sysctls this probe reports, in display order.
+const std::vector<std::string>& tcp_sysctl_names();
+
+Tcp probe_tcp(const Host& host, ProbeErrors& errors);
+
+// JSON both ways; a missing key keeps the default (older snapshots still load).
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(SocketSummary, by_state, total, keepalive_timers)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Tcp, sysctls, sockstat, counters, sockets, sockets_unavailable, netns)
+
+}  // namespace tunectl

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Install every dependency from Debian's archive, build tunectl, install the CLI and the Python
+# package. Idempotent: safe to run again. Must run as root on Debian bookworm (or newer).
+set -euo pipefail
+here=$(cd "$(dirname "$0")/.." && pwd)
+
+packages=(
+  build-essential cmake pkg-config git
+  libboost-program-options-dev nlohmann-json3-dev
+  libnl-3-dev libnl-route-3-dev libnl-genl-3-dev libnl-idiag-3-dev
+  pybind11-dev python3-pybind11 python3-dev python3-pytest
+  libgtest-dev googletest libbenchmark-dev clang
+  iproute2 ethtool numactl hwloc-nox util-linux procps
+)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+build=${TUNECTL_BUILD_DIR:-$here/build}
+cmake -S "$here" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPython3_EXECUTABLE=/usr/bin/python3 >/dev/null
+cmake --build "$build" -j"$(nproc)"
+cmake --install "$build" >/dev/null
+echo "setup: installed $(command -v tunectl) and the Python package for /usr/bin/python3"

@@ -1,0 +1,64 @@
+#include "tests/unit/test_helpers.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+namespace fs = std::filesystem;
+
+namespace tunectl::test {
+
+std::string fixture_host(const std::string& name) {
+  const char* src = std::getenv("TUNECTL_SOURCE_DIR");
+  return std::string(src ? src : TUNECTL_SOURCE_DIR) + "/tests/fixtures/hosts/" + name;
+}
+
+TempTree::TempTree() {
+  std::string tmpl = (fs::temp_directory_path() / "tunectl-test-XXXXXX").string();
+  if (!::mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
+  path_ = tmpl;
+}
+
+TempTree::~TempTree() {
+  std::error_code ec;
+  // Read-only fixture files would block removal of their directories on some setups.
+  for (auto it = fs::recursive_directory_iterator(path_, ec); it != fs::recursive_directory_iterator(); ++it)
+    if (!it->is_symlink()) fs::permissions(it->path(), fs::perms::owner_all, fs::perm_options::add, ec);
+  fs::remove_all(path_, ec);
+}
+
+void TempTree::write(const std::string& rel, const std::string& content, unsigned mode) const {
+  fs::path p = fs::path(path_) / rel;
+  fs::create_directories(p.parent_path());
+  if (fs::exists(p)) fs::permissions(p, fs::perms::owner_write, fs::perm_options::add);
+  std::ofstream(p, std::ios::binary | std::ios::trunc) << content;
+  ::chmod(p.c_str(), mode);
+}
+
+void TempTree::symlink(const std::string& target, const std::string& rel) const {
+  fs::path p = fs::path(path_) / rel;
+  fs::create_directories(p.parent_path());
+  fs::create_symlink(target, p);
+}
+
+std::string TempTree::read(const std::string& rel) const {
+  std::ifstream in(fs::path(path_) / rel, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+std::string TempTree::copy_fixture(const std::string& name) const {
+  const std::string dst = path_ + "/" + name;
+  // cp -a keeps modes and relative symlinks exactly.
+  const std::string cmd = "cp -a '" + fixture_host(name) + "' '" + dst + "'";
+  if (std::system(cmd.c_str()) != 0) throw std::runtime_error("copy failed: " + cmd);
+  return dst;
+}
+
+}  // namespace tunectl::test

@@ -1,0 +1,80 @@
+// tunectl: benchmark-driven Linux kernel tuning. Dispatches to the registered verbs.
+#include <unistd.h>
+
+#include <algorithm>
+#include <iostream>
+
+#include "probes/errors.h"
+#include "tuner/cli/verb.h"
+
+namespace tunectl::cli {
+
+std::vector<Verb>& verbs() {
+  static std::vector<Verb> v;
+  return v;
+}
+
+bool stdout_is_tty() { return ::isatty(STDOUT_FILENO) == 1; }
+
+bool parse_options(const std::string& verb, const std::string& usage, po::options_description& opts,
+                   const std::vector<std::string>& args, po::variables_map& vm,
+                   const po::positional_options_description* positional) {
+  opts.add_options()("help,h", "show this help");
+  try {
+    auto parser = po::command_line_parser(args).options(opts);
+    if (positional) parser.positional(*positional);
+    po::store(parser.run(), vm);
+    if (vm.count("help")) {
+      std::cout << "usage: tunectl " << verb << " " << usage << "\n\n" << opts << "\n";
+      return false;
+    }
+    po::notify(vm);
+  } catch (const po::error& e) {
+    throw InputError(std::string(e.what()) + " (see tunectl " + verb + " --help)");
+  }
+  return true;
+}
+
+}  // namespace tunectl::cli
+
+namespace {
+
+void print_usage(std::ostream& out) {
+  auto vs = tunectl::cli::verbs();
+  std::sort(vs.begin(), vs.end(), [](const auto& a, const auto& b) { return a.name < b.name; });
+  out << "usage: tunectl <verb> [options]   (tunectl <verb> --help for each verb)\n\n"
+      << "Benchmark-driven Linux kernel tuning: probe the host, plan and apply a profile as a\n"
+      << "crash-safe transaction, measure the effect, roll back exactly.\n\nverbs:\n";
+  for (const auto& v : vs) out << "  " << v.name << std::string(12 - std::min<size_t>(11, v.name.size()), ' ') << v.summary << "\n";
+  out << "\nexit codes: 0 ok, 1 drift/verification failed/regression, 2 usage or input error,\n"
+      << "            3 not permitted, 4 apply failed and rolled back\n";
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
+    print_usage(args.empty() ? std::cerr : std::cout);
+    return args.empty() ? tunectl::kExitUsage : tunectl::kExitOk;
+  }
+  if (args[0] == "--version") {
+    std::cout << "tunectl " << TUNECTL_VERSION << "\n";
+    return 0;
+  }
+  const auto& vs = tunectl::cli::verbs();
+  auto it = std::find_if(vs.begin(), vs.end(), [&](const auto& v) { return v.name == args[0]; });
+  if (it == vs.end()) {
+    std::cerr << "tunectl: unknown verb '" << args[0] << "' (see tunectl --help)\n";
+    return tunectl::kExitUsage;
+  }
+  try {
+    return it->run(std::vector<std::string>(args.begin() + 1, args.end()));
+  } catch (const tunectl::Error& e) {
+    std::cerr << "tunectl " << args[0] << ": " << e.what() << "\n";
+    return e.exit_code();
+  } catch (const std::exception& e) {
+    std::cerr << "tunectl " << args[0] << ": internal error: " << e.what() << "\n";
+    return 70;  // EX_SOFTWARE: a bug, not a user error
+  }
+}

@@ -1,0 +1,9 @@
+// Human-readable, aligned tables for `tunectl probe`.
+#pragma once
+#include <ostream>
+
+#include "probes/snapshot.h"
+
+namespace tunectl::cli {
+void print_probe_tables(std::ostream& out, const Snapshot& snap);
+}
