@@ -1,0 +1,2 @@
+"""load_profile(), plan(), verify()."""
+__all__: list = []

@@ -1,0 +1,2 @@
+"""apply(), rollback(), history()."""
+__all__: list = []
