@@ -267,7 +267,9 @@ if [ -r "$SRC/proc/self/mountinfo" ]; then
         mnt=$(unescape_mnt "$mnt")
         case "$fstype" in
             cgroup2) ;;
-            cgroup) case ",$opts," in *,cpu,*|*,cpuset,*|*,cpuacct,*) ;; *) continue ;; esac ;;
+            cgroup) case ",$opts," in *,cpu,*|*,cpuset,*|*,cpuacct,*) ;;
+                        *) [ -d "$SRC$mnt" ] && empty_dir "$mnt"; continue ;;   # mounted, not copied
+                    esac ;;
             tmpfs) # the v1 parent at /sys/fs/cgroup: keep its symlinks (cpu -> cpu,cpuacct)
                    if [ "$mnt" = /sys/fs/cgroup ]; then
                        for l in "$SRC$mnt"/*; do [ -L "$l" ] && copy_link "$mnt/${l##*/}"; done
