@@ -43,7 +43,16 @@ class Knob {
   // whitespace-folded numbers. Two values are equal iff their normal forms are equal.
   virtual std::string normalise(const std::string& value) const = 0;
   // Checks a desired value before anything is planned; the reason when it is invalid.
+  // Host-independent (profile loading): syntax and documented ranges.
   virtual std::optional<std::string> validate(const std::string& desired) const = 0;
+  // validate() plus what only the host can tell: the file's own bracketed choices (thp), CPUs
+  // that exist/are online (irq, rps), the cgroup controller version. Use this when planning.
+  virtual std::optional<std::string> validate_for(const Host& host, const std::string& desired) const;
+  // normalise() for bytes read from the kernel file (read_raw), where the raw and the desired
+  // syntax differ: rps/xps files hold hex masks while desired values are cpulists. For every
+  // other kind this is normalise(). Planners/verifiers should compare
+  //   normalise_raw(read_raw().data) == normalise(desired).
+  virtual std::string normalise_raw(const std::string& raw) const;
   // Writes a (validated) desired value.
   virtual WriteOutcome write(const Host& host, const std::string& desired) const = 0;
   // Puts back bytes captured by read_raw. Live kernel files get the value the kernel accepts
@@ -64,7 +73,8 @@ class Knob {
   std::string address_;
 };
 
-// Creates the knob for an address, or throws InputError("unknown knob '<address>'").
+// Creates the knob for an address, or throws InputError("unknown knob '<address>' (known kinds:
+// sysctl:, thp:, ...)") / InputError("bad knob address '<address>': <reason>").
 std::unique_ptr<Knob> make_knob(const std::string& address);
 
 // Registry of knob kinds; each kind registers itself from its own file.
@@ -76,6 +86,22 @@ struct KnobKind {
   std::function<std::unique_ptr<Knob>(const std::string& address)> make;
 };
 std::vector<KnobKind>& knob_kinds();
+
+// cgroup directories (tuner/knob_cgroup.cpp), for profiles that say "create": true. The address is
+// a cgroup knob address ("cgroup:/work.slice:cpu.max"); the directory made is the one that knob
+// writes into (on hybrid/legacy hosts: in the hierarchy of that file's controller). Only the last
+// path component is created; its parent must exist inside the mount. `created` is false when the
+// directory already existed (nothing to journal). The transaction journals "created" and calls
+// remove_cgroup_dir on rollback.
+struct CgroupDirOutcome {
+  int err = 0;
+  std::string message;
+  bool created = false;
+  std::string dir;  // kernel path of the directory
+  bool ok() const { return err == 0; }
+};
+CgroupDirOutcome make_cgroup_dir(const Host& host, const std::string& address);
+WriteOutcome remove_cgroup_dir(const Host& host, const std::string& address);
 struct KnobKindRegistration {
   explicit KnobKindRegistration(KnobKind k) { knob_kinds().push_back(std::move(k)); }
 };
