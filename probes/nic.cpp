@@ -1,8 +1,240 @@
-// PLACEHOLDER: replaced by the real probe.
 #include "probes/nic.h"
+
+#include <cctype>
+#include <cerrno>
+#include <climits>
+#include <cstdlib>
+#include <set>
+
 #include "probes/errors.h"
+#include "probes/netdev_netlink.h"
+#include "probes/parse.h"
+
 namespace tunectl {
-std::optional<IrqQueue> classify_nic_irq(const std::string&, const std::string&, const std::string&,
-                                         const std::string&) { return std::nullopt; }
-std::vector<NicInfo> probe_nics(const Host&, Irqs&, ProbeErrors&) { throw Error("nic probe is not implemented yet"); }
+namespace {
+
+std::string basename_of(const std::string& path) {
+  const size_t slash = path.find_last_of('/');
+  return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+// The kernel path a sysfs symlink points to ("/sys/devices/pci0000:00/0000:00:03.0/virtio2").
+std::optional<std::string> kernel_path(const Host& host, const std::string& path) {
+  if (!host.exists(path)) return std::nullopt;
+  if (host.is_live()) {
+    char buf[PATH_MAX];
+    if (!::realpath(path.c_str(), buf)) return std::nullopt;
+    return std::string(buf);
+  }
+  std::string real = host.resolve(path);  // symlinks already followed inside the tree
+  return real.substr(host.root().size());
+}
+
+bool is_pci_address(const std::string& s) {
+  // dddd:bb:dd.f with hex digits; the domain may be wider than 4 digits (VMD, Hyper-V).
+  const size_t c1 = s.find(':');
+  if (c1 == std::string::npos || c1 < 4 || s.size() != c1 + 8) return false;
+  for (size_t i = 0; i < s.size(); ++i) {
+    const char c = s[i];
+    const size_t off = i - c1;
+    if (i == c1 || off == 3) {
+      if (c != ':') return false;
+    } else if (off == 6) {
+      if (c != '.') return false;
+    } else if (!std::isxdigit(static_cast<unsigned char>(c))) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// Nearest PCI function at or above `dev` (a virtio NIC's device is virtioN under its function).
+std::optional<std::string> pci_function_dir(const std::string& dev) {
+  std::string p = dev;
+  while (!p.empty() && p != "/sys/devices") {
+    if (is_pci_address(basename_of(p))) return p;
+    const size_t slash = p.find_last_of('/');
+    if (slash == std::string::npos || slash == 0) break;
+    p.resize(slash);
+  }
+  return std::nullopt;
+}
+
+std::optional<int64_t> read_int(const Host& host, const std::string& path, ProbeErrors& errors) {
+  ReadResult r = host.read(path);
+  if (!r.ok) {
+    if (r.err != ENOENT) errors.push_back(r.error);
+    return std::nullopt;
+  }
+  auto v = parse_int(trim(r.data));
+  if (!v) errors.push_back(path + ": not a number '" + trim(r.data) + "'");
+  return v;
+}
+
+// An RPS/XPS mask file as a QueueCpus entry. The kernel answers ENOENT for XPS on single-queue
+// devices: not applicable, not an error.
+QueueCpus read_queue_mask(const Host& host, int queue, const std::string& path, ProbeErrors& errors) {
+  QueueCpus q;
+  q.queue = queue;
+  ReadResult r = host.read(path);
+  if (!r.ok) {
+    q.unavailable = r.err == ENOENT ? "not applicable (single-queue device or no RPS/XPS support)" : r.error;
+    if (r.err != ENOENT) errors.push_back(r.error);
+    return q;
+  }
+  auto mask = parse_hex_mask(trim(r.data));
+  if (mask.ok()) {
+    q.cpus = format_cpulist(*mask.value);
+  } else {
+    q.unavailable = mask.error;
+    errors.push_back(path + ": " + mask.error);
+  }
+  return q;
+}
+
+void read_queues(const Host& host, const std::string& base, NicInfo& nic, ProbeErrors& errors) {
+  for (const auto& entry : host.list(base + "/queues")) {
+    const bool rx = entry.rfind("rx-", 0) == 0, tx = entry.rfind("tx-", 0) == 0;
+    if (!rx && !tx) continue;
+    auto idx = parse_int(entry.substr(3));
+    if (!idx || *idx < 0) continue;
+    const std::string dir = base + "/queues/" + entry;
+    if (rx) {
+      ++nic.rx_queues;
+      QueueCpus q = read_queue_mask(host, static_cast<int>(*idx), dir + "/rps_cpus", errors);
+      q.flow_cnt = read_int(host, dir + "/rps_flow_cnt", errors);
+      nic.rps.push_back(std::move(q));
+    } else {
+      ++nic.tx_queues;
+      nic.xps.push_back(read_queue_mask(host, static_cast<int>(*idx), dir + "/xps_cpus", errors));
+    }
+  }
+}
+
+// Placement and identity from sysfs: driver, PCI function, NUMA node, local CPUs.
+struct Parent {
+  std::string device;   // the netdev's parent device name (virtioN for virtio_net)
+  std::string pci_dir;  // the PCI function's sysfs dir, empty when not on PCI
+};
+Parent read_device(const Host& host, const std::string& base, NicInfo& nic, ProbeErrors& errors) {
+  auto dev = kernel_path(host, base + "/device");
+  if (!host.readlink(base + "/device") || !dev) {
+    nic.is_virtual = true;
+    return {};
+  }
+  if (auto drv = host.readlink(base + "/device/driver")) nic.driver = basename_of(*drv);
+  auto pci_dir = pci_function_dir(*dev);
+  const std::string place = pci_dir ? *pci_dir : *dev;
+  if (pci_dir) nic.pci = basename_of(*pci_dir);
+  if (auto node = read_int(host, place + "/numa_node", errors); node && *node >= 0)
+    nic.numa_node = static_cast<int>(*node);
+  if (auto text = host.read_trimmed(place + "/local_cpulist")) {
+    auto cpus = parse_cpulist(*text);
+    if (cpus.ok())
+      nic.local_cpus = format_cpulist(*cpus.value);
+    else
+      errors.push_back(place + "/local_cpulist: " + cpus.error);
+  }
+  return {basename_of(*dev), pci_dir.value_or("")};
+}
+
+// The IRQ vectors the PCI function owns: msi_irqs/ entries, plus chips named after it
+// ("PCI-MSIX-0000:3b:00.0", "IR-PCI-MSI-0000:3b:00.0") when the tree lacks msi_irqs/.
+bool owned_by(const std::set<int>& msi, const std::optional<std::string>& pci, const IrqInfo& irq) {
+  if (msi.count(irq.irq)) return true;
+  if (!pci) return false;
+  const std::string& c = irq.chip;
+  return c.size() > pci->size() && c.compare(c.size() - pci->size(), pci->size(), *pci) == 0 &&
+         c[c.size() - pci->size() - 1] == '-';
+}
+
+void map_irqs(const Host& host, const Parent& parent, NicInfo& nic, Irqs& irqs,
+              const std::map<int, NetdevIrqQueue>& authority) {
+  std::set<int> msi;
+  if (!parent.pci_dir.empty())
+    for (const auto& e : host.list(parent.pci_dir + "/msi_irqs"))
+      if (auto n = parse_int(e)) msi.insert(static_cast<int>(*n));
+  if (!authority.empty()) nic.irq_map_source = "netdev-netlink";
+  const std::string driver = nic.driver.value_or("");
+  const std::string pci = nic.pci.value_or("");
+  for (auto& irq : irqs.irqs) {
+    std::optional<IrqQueue> q;
+    if (auto it = authority.find(irq.irq); it != authority.end()) {
+      q = IrqQueue{it->second.queue, it->second.kind};
+    } else {
+      const bool owned = owned_by(msi, nic.pci, irq);
+      q = classify_nic_irq(driver, nic.name, pci, irq.name, parent.device);
+      // Generic names (mlx5_compN, virtioN-...) need the vector to belong to this function;
+      // names with this interface or PCI address in them identify themselves.
+      const bool named = irq.name.find(nic.name) != std::string::npos ||
+                         (!pci.empty() && irq.name.find(pci) != std::string::npos);
+      if (q && !owned && !named) q.reset();
+      if (!q && owned) q = IrqQueue{std::nullopt, "other"};
+    }
+    if (!q) continue;
+    nic.irqs.push_back({irq.irq, q->queue, q->kind});
+    irq.nic = nic.name;
+    irq.queue = q->queue;
+    irq.kind = q->kind;
+  }
+}
+
+// Channels, rings, coalescing over ethtool netlink; "not supported by <driver>" when the driver
+// lacks the operation.
+void read_ethtool(EthtoolClient& client, NicInfo& nic) {
+  const std::string who = nic.driver.value_or(nic.is_virtual ? "this virtual device" : "the driver");
+  auto one = [&](EthtoolGroup g, std::optional<EthtoolValues>& values, std::optional<std::string>& why) {
+    EthtoolResult r = client.get(g, nic.name);
+    if (r.ok())
+      values = std::move(r.values);
+    else
+      why = r.unsupported() ? "not supported by " + who : r.error;
+  };
+  one(EthtoolGroup::channels, nic.channels, nic.channels_unavailable);
+  one(EthtoolGroup::rings, nic.rings, nic.rings_unavailable);
+  one(EthtoolGroup::coalesce, nic.coalesce, nic.coalesce_unavailable);
+}
+
+}  // namespace
+
+std::vector<NicInfo> probe_nics(const Host& host, Irqs& irqs, ProbeErrors& errors) {
+  std::vector<NicInfo> out;
+  std::optional<EthtoolClient> ethtool;
+  std::string ethtool_why = "live host only";
+  std::optional<NetdevTopology> topo;
+  if (host.is_live()) {
+    try {
+      ethtool.emplace();
+    } catch (const std::exception& e) {
+      ethtool_why = e.what();
+    }
+    std::string why;
+    topo = read_netdev_topology(why);  // absent on older kernels: names decide
+  }
+
+  for (const auto& name : host.list("/sys/class/net")) {
+    const std::string base = "/sys/class/net/" + name;
+    if (!host.is_dir(base)) continue;  // bonding_masters and other plain files
+    NicInfo nic;
+    nic.name = name;
+    if (auto v = read_int(host, base + "/ifindex", errors)) nic.ifindex = static_cast<int>(*v);
+    if (auto v = read_int(host, base + "/mtu", errors)) nic.mtu = static_cast<int>(*v);
+    nic.operstate = host.read_trimmed(base + "/operstate");
+    const Parent parent = read_device(host, base, nic, errors);
+    read_queues(host, base, nic, errors);
+
+    std::map<int, NetdevIrqQueue> authority;
+    if (topo && nic.ifindex) authority = netdev_queue_irqs(*topo, *nic.ifindex);
+    if (!nic.is_virtual) map_irqs(host, parent, nic, irqs, authority);
+
+    if (ethtool) {
+      read_ethtool(*ethtool, nic);
+    } else {
+      nic.channels_unavailable = nic.rings_unavailable = nic.coalesce_unavailable = ethtool_why;
+    }
+    out.push_back(std::move(nic));
+  }
+  return out;
+}
+
 }  // namespace tunectl

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "probes/ethtool_netlink.h"
 #include "probes/host.h"
 #include "probes/irq.h"
 #include "probes/json.h"
@@ -26,9 +27,6 @@ struct NicIrq {
   std::string kind;  // rx, tx, txrx, other
 };
 
-// Settings read through ethtool netlink: name -> value ("combined", "combined_max", "rx_usecs").
-using EthtoolValues = std::map<std::string, int64_t>;
-
 struct NicInfo {
   std::string name;
   std::optional<int> ifindex;
@@ -43,15 +41,23 @@ struct NicInfo {
   std::optional<std::string> channels_unavailable, rings_unavailable, coalesce_unavailable;
   std::vector<QueueCpus> rps, xps;
   std::vector<NicIrq> irqs;
+  // How irqs[] was mapped to queues: "netdev-netlink" (the kernel's queue/NAPI/IRQ links, live
+  // host) or "irq-names" (driver naming conventions plus the PCI function's MSI vectors).
+  std::string irq_map_source = "irq-names";
 };
 
 // Classifies an IRQ action name for a NIC: queue index and kind, or nullopt if not this NIC's.
+// Names that carry an identity (interface, PCI address, virtio device) must carry this NIC's;
+// generic ones (mlx5_compN, mana_qN, virtioN-... without `device`) are judged by the driver only, so
+// the caller ties them to the NIC through its PCI function. `device` is the netdev's parent device
+// name ("virtio2" for virtio_net), empty when unknown.
 struct IrqQueue {
   std::optional<int> queue;
   std::string kind;
 };
 std::optional<IrqQueue> classify_nic_irq(const std::string& driver, const std::string& ifname,
-                                         const std::string& pci, const std::string& irq_name);
+                                         const std::string& pci, const std::string& irq_name,
+                                         const std::string& device = "");
 
 // Reads every interface; maps `irqs` to queues and writes nic/queue/kind back into them.
 std::vector<NicInfo> probe_nics(const Host& host, Irqs& irqs, ProbeErrors& errors);
@@ -59,6 +65,6 @@ std::vector<NicInfo> probe_nics(const Host& host, Irqs& irqs, ProbeErrors& error
 // JSON both ways; a missing key keeps the default (older snapshots still load).
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(QueueCpus, queue, cpus, flow_cnt, unavailable)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(NicIrq, irq, queue, kind)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(NicInfo, name, ifindex, driver, pci, numa_node, local_cpus, mtu, operstate, is_virtual, rx_queues, tx_queues, channels, channels_unavailable, rings, rings_unavailable, coalesce, coalesce_unavailable, rps, xps, irqs)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(NicInfo, name, ifindex, driver, pci, numa_node, local_cpus, mtu, operstate, is_virtual, rx_queues, tx_queues, channels, channels_unavailable, rings, rings_unavailable, coalesce, coalesce_unavailable, rps, xps, irqs, irq_map_source)
 
 }  // namespace tunectl
