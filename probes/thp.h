@@ -16,6 +16,7 @@ struct Thp {
   std::optional<int64_t> hpage_pmd_size;
   std::map<std::string, int64_t> khugepaged;   // defrag, max_ptes_none, pages_collapsed, ...
   std::map<std::string, std::string> sizes;    // "64kB" -> "never" / "inherit" / ...
+  std::map<std::string, std::string> shmem_sizes;  // hugepages-*kB/shmem_enabled per size
   std::optional<int64_t> anon_huge_kb, shmem_huge_kb, file_huge_kb;
   std::map<std::string, int64_t> vmstat;       // thp_* counters
   std::optional<std::string> boot_param;       // transparent_hugepage= on the cmdline
@@ -24,6 +25,6 @@ struct Thp {
 Thp probe_thp(const Host& host, ProbeErrors& errors);
 
 // JSON both ways; a missing key keeps the default (older snapshots still load).
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Thp, enabled, defrag, shmem_enabled, use_zero_page, hpage_pmd_size, khugepaged, sizes, anon_huge_kb, shmem_huge_kb, file_huge_kb, vmstat, boot_param)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Thp, enabled, defrag, shmem_enabled, use_zero_page, hpage_pmd_size, khugepaged, sizes, shmem_sizes, anon_huge_kb, shmem_huge_kb, file_huge_kb, vmstat, boot_param)
 
 }  // namespace tunectl
