@@ -2,6 +2,7 @@
 // A benchmark runs one repetition at a time and reduces it to one number per metric; the runner
 // (runner.h) does warm-up, repetitions, interleaving, environment capture and statistics.
 #pragma once
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
@@ -18,6 +19,7 @@ struct OptionSpec {
   std::string name;           // "msg-size"
   std::string default_value;  // "64"
   std::string help;
+  bool is_flag = false;  // takes no value on the CLI ("--keepalive" means "1")
 };
 
 struct MetricSpec {
@@ -78,5 +80,10 @@ struct BenchRegistration {
 
 // The benchmark for a name, or throws InputError listing the known names.
 std::unique_ptr<Benchmark> make_bench(const std::string& name);
+// Registered benchmark names, sorted.
+std::vector<std::string> bench_names();
+// The benchmark's defaults overlaid with `given` (names with dashes or underscores); an option the
+// benchmark does not declare throws InputError naming it.
+Options resolve_options(const Benchmark& bench, const std::map<std::string, std::string>& given);
 
 }  // namespace tunectl::bench
