@@ -41,39 +41,44 @@ Host::Host(std::string root) : root_(strip_trailing_slashes(root.empty() ? "/" :
 
 std::string Host::resolve(const std::string& path) const {
   if (live_) return path;
-  // Walk the path component by component, following symlinks inside the tree.
-  std::vector<std::string> todo = split_path(path);
-  std::reverse(todo.begin(), todo.end());
-  std::vector<std::string> done;
-  int hops = 0;
-  while (!todo.empty()) {
-    std::string part = todo.back();
-    todo.pop_back();
+  return root_ + resolve_in_tree(path, 0);
+}
+
+// Walks `path` component by component inside the tree: symlinks are followed (absolute targets
+// re-rooted), ".." never climbs above the root. Returns a link-free kernel path ("" is the root).
+std::string Host::resolve_in_tree(const std::string& path, int depth) const {
+  std::string cur;
+  for (const auto& part : split_path(path)) {
     if (part == ".") continue;
     if (part == "..") {
-      if (!done.empty()) done.pop_back();  // never above the root
+      cur.erase(std::min(cur.size(), cur.find_last_of('/') == std::string::npos ? 0 : cur.find_last_of('/')));
       continue;
     }
-    std::string real = root_;
-    for (const auto& d : done) real += "/" + d;
-    real += "/" + part;
+    const std::string next = cur + "/" + part;
+    {
+      std::lock_guard<std::mutex> lock(cache_->mu);
+      auto it = cache_->resolved.find(next);
+      if (it != cache_->resolved.end()) {
+        cur = it->second;
+        continue;
+      }
+    }
+    std::string resolved = next;
     struct stat st;
-    if (::lstat(real.c_str(), &st) == 0 && S_ISLNK(st.st_mode) && ++hops < 40) {
+    const std::string real = root_ + next;
+    if (depth < 40 && ::lstat(real.c_str(), &st) == 0 && S_ISLNK(st.st_mode)) {
       char buf[4096];
       ssize_t n = ::readlink(real.c_str(), buf, sizeof buf - 1);
       if (n > 0) {
         std::string target(buf, static_cast<size_t>(n));
-        if (!target.empty() && target[0] == '/') done.clear();
-        auto parts = split_path(target);
-        for (auto it = parts.rbegin(); it != parts.rend(); ++it) todo.push_back(*it);
-        continue;
+        resolved = resolve_in_tree(target[0] == '/' ? target : cur + "/" + target, depth + 1);
       }
     }
-    done.push_back(part);
+    std::lock_guard<std::mutex> lock(cache_->mu);
+    cache_->resolved.emplace(next, resolved);
+    cur = resolved;
   }
-  std::string out = root_;
-  for (const auto& d : done) out += "/" + d;
-  return out;
+  return cur;
 }
 
 ReadResult Host::read(const std::string& path) const {

@@ -3,7 +3,10 @@
 // Probes only read; writes exist for the tuner's knob layer and nothing else.
 #pragma once
 #include <cstdint>
+#include <memory>
+#include <mutex>
 #include <optional>
+#include <unordered_map>
 #include <string>
 #include <vector>
 
@@ -50,8 +53,16 @@ class Host {
   int remove_dir(const std::string& path) const;
 
  private:
+  // Captured trees are static: each path component's symlink resolution is looked up once.
+  struct ResolveCache {
+    std::mutex mu;
+    std::unordered_map<std::string, std::string> resolved;  // kernel path -> link-free kernel path
+  };
+  std::string resolve_in_tree(const std::string& path, int depth) const;
+
   std::string root_;
   bool live_;
+  std::shared_ptr<ResolveCache> cache_ = std::make_shared<ResolveCache>();
 };
 
 // Natural ordering: digit runs compare numerically ("cpu2" < "cpu10").

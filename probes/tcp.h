@@ -5,6 +5,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "probes/host.h"
 #include "probes/json.h"
@@ -26,10 +27,21 @@ struct Tcp {
   std::optional<std::string> netns;         // "net:[4026531840]" on the live host
 };
 
-// The sysctls this probe reports, in display order.
+// The sysctls this probe reports (dotted names), in display order.
 const std::vector<std::string>& tcp_sysctl_names();
+// The TcpExt counters it reports when the kernel has them, in display order.
+const std::vector<std::string>& tcp_counter_names();
+// Kernel TCP state number -> name as in include/net/tcp_states.h ("TIME_WAIT"); "STATE_<n>"
+// for numbers this build does not know.
+std::string tcp_state_name(int state);
 
+// Sysctls, sockstat and counters from the host's files (a captured tree too); sockets through
+// sock_diag on the live host only, else null with sockets_unavailable.
 Tcp probe_tcp(const Host& host, ProbeErrors& errors);
+
+// The live sock_diag summary of this process's network namespace (IPv4 and IPv6 TCP sockets).
+// Throws Error when sock_diag is unavailable.
+SocketSummary probe_tcp_sockets();
 
 // JSON both ways; a missing key keeps the default (older snapshots still load).
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(SocketSummary, by_state, total, keepalive_timers)

@@ -197,10 +197,21 @@ struct Side {
   std::vector<json> run_env;
 };
 
-// setup() on construction, teardown() on destruction: teardown runs even when a run throws.
+// setup() on construction, teardown() on destruction: teardown runs even when a run throws, and
+// when setup itself throws part-way (it may have created something, e.g. a cgroup).
 class SetUp {
  public:
-  SetUp(Benchmark& b, const Options& o) : b_(b) { b_.setup(o); }
+  SetUp(Benchmark& b, const Options& o) : b_(b) {
+    try {
+      b_.setup(o);
+    } catch (...) {
+      try {
+        b_.teardown();
+      } catch (...) {  // the setup error is the one to report
+      }
+      throw;
+    }
+  }
   SetUp(const SetUp&) = delete;
   SetUp& operator=(const SetUp&) = delete;
   ~SetUp() {

@@ -138,10 +138,10 @@ void print_result(const json& r) {
   std::cout << r["bench"].get<std::string>() << ": " << env["reps"] << " runs after " << env["warmup"]
             << " warm-up; kernel " << env["kernel"].get<std::string>() << ", " << env["cpus"] << " CPUs, steal "
             << num(env["steal_pct"]) << "%, " << env["disturbed_runs"].size() << " disturbed runs\n\n";
-  std::cout << std::left << std::setw(16) << "metric" << std::setw(10) << "unit" << std::setw(12) << "median"
+  std::cout << std::left << std::setw(24) << "metric" << std::setw(10) << "unit" << std::setw(12) << "median"
             << std::setw(26) << "95% CI" << "better\n";
   for (const auto& [name, m] : r["metrics"].items())
-    std::cout << std::setw(16) << name << std::setw(10) << m["unit"].get<std::string>() << std::setw(12)
+    std::cout << std::setw(24) << name << std::setw(10) << m["unit"].get<std::string>() << std::setw(12)
               << num(m["median"]) << std::setw(26) << interval(m["ci95"])
               << (m["higher_is_better"].get<bool>() ? "higher" : "lower") << "\n";
   for (const auto& d : env["disturbed_runs"])
@@ -193,13 +193,13 @@ int run_named(const std::string& name, const std::vector<std::string>& args) {
 void print_comparison(const json& c) {
   std::cout << c["bench"].get<std::string>() << ": B vs A";
   if (!c["options_differ"].empty()) std::cout << " (options differ: " << c["options_differ"].dump() << ")";
-  std::cout << "\n\n" << std::left << std::setw(16) << "metric" << std::setw(9) << "ratio" << std::setw(22) << "95% CI"
+  std::cout << "\n\n" << std::left << std::setw(24) << "metric" << std::setw(9) << "ratio" << std::setw(22) << "95% CI"
             << std::setw(10) << "p" << std::setw(9) << "noise" << "verdict\n";
   for (const auto& m : c["metrics"]) {
     std::string verdict = m["verdict"].get<std::string>();
     if (m["more_runs_needed"].is_number())
       verdict += " (~" + std::to_string(m["more_runs_needed"].get<int>()) + " more runs each)";
-    std::cout << std::setw(16) << m["metric"].get<std::string>() << std::setw(9) << num(m["ratio"]) << std::setw(22)
+    std::cout << std::setw(24) << m["metric"].get<std::string>() << std::setw(9) << num(m["ratio"]) << std::setw(22)
               << interval(m["ci95"]) << std::setw(10) << num(m["p"]) << std::setw(10)  // "±" is two bytes
               << ("±" + num(m["noise_threshold"].get<double>() * 100) + "%") << verdict << "\n";
   }
