@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "probes/json.h"
+#include "tuner/profile.h"
 
 namespace tunectl {
 
@@ -18,6 +19,9 @@ struct Change {
   std::string status;
   std::string reason;    // for not-settable / missing
   bool per_netns = false;
+  // "write" (the knob gets `value`), or "mkdir": create the cgroup directory that `knob` (a
+  // cgroup knob address) lives in, before its limits are written (make_cgroup_dir).
+  std::string action = "write";
 };
 
 struct Plan {
@@ -27,10 +31,12 @@ struct Plan {
   std::vector<Change> changes; // in apply order (status == "change")
   std::vector<Change> already; // status == "ok"
   std::vector<Change> skipped; // not-settable / missing, with reasons
-  json irq_map;                // policy result: [{irq, nic, queue, cpus}] for display
+  json irq_map;                // policy result: [{irq, nic, queue, kind, cpus, status}] for display
+  std::vector<Excluded> excluded;  // profile items whose "when" does not hold on this host
+  std::vector<std::string> notes;  // what a policy could not do, and ordering caveats
 };
 
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Change, knob, current, desired, value, why, source, status, reason, per_netns)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Plan, profile, profile_digest, root, changes, already, skipped, irq_map)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Change, knob, current, desired, value, why, source, status, reason, per_netns, action)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Plan, profile, profile_digest, root, changes, already, skipped, irq_map, excluded, notes)
 
 }  // namespace tunectl
