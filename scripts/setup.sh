@@ -10,7 +10,7 @@ packages=(
   libnl-3-dev libnl-route-3-dev libnl-genl-3-dev libnl-idiag-3-dev
   pybind11-dev python3-pybind11 python3-dev python3-pytest
   libgtest-dev googletest libbenchmark-dev clang
-  iproute2 ethtool numactl hwloc-nox util-linux procps
+  iproute2 ethtool numactl hwloc-nox util-linux procps e2fsprogs
 )
 missing=()
 for p in "${packages[@]}"; do
@@ -27,4 +27,6 @@ build=${TUNECTL_BUILD_DIR:-$here/build}
 cmake -S "$here" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPython3_EXECUTABLE=/usr/bin/python3 >/dev/null
 cmake --build "$build" -j"$(nproc)"
 cmake --install "$build" >/dev/null
-echo "setup: installed $(command -v tunectl) and the Python package for /usr/bin/python3"
+# Prove both front ends are where a new shell finds them.
+(cd / && /usr/bin/python3 -c 'import tunectl') || { echo "setup: /usr/bin/python3 cannot import tunectl" >&2; exit 1; }
+echo "setup: installed $(command -v tunectl) and the tunectl package for /usr/bin/python3"
