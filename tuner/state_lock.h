@@ -1,0 +1,29 @@
+// One apply or rollback at a time per state dir: an exclusive flock(2) on <state>/lock, held for
+// the object's lifetime. The kernel drops a flock when its holder dies, so a crash never leaves
+// a stale lock behind (the open transaction in the journal is what a crash leaves).
+#pragma once
+#include <string>
+
+namespace tunectl {
+
+class StateLock {
+ public:
+  // Takes the lock without waiting: a second apply is refused at once, naming the holder's pid,
+  // rather than queueing behind a change it has not seen the plan of.
+  // `create`: make the state dir (0700, parents too) when missing; otherwise a missing dir is a
+  // TransactionError ("no transactions recorded"). Throws NotPermitted when the dir cannot be
+  // created or opened (EACCES, EPERM, EROFS), TransactionError when the lock is held.
+  static StateLock acquire(const std::string& state_dir, bool create);
+
+  StateLock(StateLock&& other) noexcept : fd_(other.fd_) { other.fd_ = -1; }
+  StateLock& operator=(StateLock&&) = delete;
+  StateLock(const StateLock&) = delete;
+  StateLock& operator=(const StateLock&) = delete;
+  ~StateLock();
+
+ private:
+  explicit StateLock(int fd) : fd_(fd) {}
+  int fd_;
+};
+
+}  // namespace tunectl
