@@ -4,20 +4,13 @@
 #include <ctime>
 #include <exception>
 
+#include "probes/clock.h"
 #include "probes/errors.h"
 #include "probes/parse.h"
 
 namespace tunectl {
 namespace {
 
-std::string now_rfc3339() {
-  std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
 
 // The JSON key of each area (DESIGN.md uses plural keys for lists).
 const std::map<std::string, std::string>& area_keys() {
@@ -62,7 +55,7 @@ Snapshot take_snapshot(const Host& host, const std::vector<std::string>& only) {
   s.host.root = host.root();
   s.host.hostname = host.read_trimmed("/proc/sys/kernel/hostname").value_or("");
   s.host.kernel = host.read_trimmed("/proc/sys/kernel/osrelease").value_or("");
-  s.host.taken_at = now_rfc3339();
+  s.host.taken_at = utc_now_rfc3339();
 
   if (wanted("topology")) guarded(s, "topology", [&](ProbeErrors& e) { s.topology = probe_topology(host, e); });
   // NICs map IRQs to queues, so IRQs are read whenever either area is wanted.

@@ -13,6 +13,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "probes/clock.h"
 #include "probes/errors.h"
 #include "tuner/bench/stats.h"
 
@@ -27,14 +28,6 @@ std::string hostname() {
   return u.nodename;
 }
 
-std::string utc_now() {
-  const std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  ::gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
 
 std::string pct(double fraction) {
   std::ostringstream s;
@@ -97,7 +90,7 @@ NoiseThreshold NoiseTable::lookup(const std::string& bench, const std::string& m
 }
 
 void NoiseTable::update_from_aa(const json& a, const json& b) {
-  json entry = {{"calibrated_at", utc_now()},
+  json entry = {{"calibrated_at", utc_now_rfc3339()},
                 {"reps", a["env"].value("reps", 0)},
                 {"kernel", a["env"].value("kernel", "")},
                 {"options", a["options"]},

@@ -9,6 +9,7 @@
 #include <ctime>
 #include <sstream>
 
+#include "probes/clock.h"
 #include "probes/errors.h"
 #include "probes/parse.h"
 #include "tuner/bench/stats.h"
@@ -162,14 +163,6 @@ std::optional<std::string> disturbance(const json& env) {
   return s;
 }
 
-std::string utc_now() {
-  const std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  ::gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
 
 json static_env(const EnvSampler& sampler) {
   const Host host("/");
@@ -181,7 +174,7 @@ json static_env(const EnvSampler& sampler) {
             {"hostname", u.nodename},
             {"cpus", cpus.ok() ? cpus.value->size() : 0},
             {"cpus_online", online},
-            {"started_at", utc_now()}};
+            {"started_at", utc_now_rfc3339()}};
   if (auto la = host.read_trimmed("/proc/loadavg")) j["loadavg_at_start"] = split_ws(*la).at(0);
   if (!sampler.throttling_known()) j["throttling_unavailable"] = "no cpu.stat found for this process's cgroup";
   return j;

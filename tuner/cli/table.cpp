@@ -45,4 +45,13 @@ void Table::print(std::ostream& out, const std::string& indent) const {
     line([&](size_t c) { return row[c].value_or(null_marker_); }, [&](size_t c) { return columns_[c].align; });
 }
 
+std::string one_line(const std::optional<std::string>& raw) {
+  if (!raw) return "";
+  std::string s = *raw;
+  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
+  for (char& c : s)
+    if (c == '\n' || c == '\t') c = ' ';
+  return s;
+}
+
 }  // namespace tunectl::cli

@@ -37,4 +37,7 @@ class Table {
 // Display width of a UTF-8 string (code points; no wide-character support needed here).
 size_t display_width(const std::string& s);
 
+// Raw kernel bytes as one table cell: trailing newline dropped, inner newlines/tabs as spaces.
+std::string one_line(const std::optional<std::string>& raw);
+
 }  // namespace tunectl::cli

@@ -31,16 +31,6 @@ const char* kNotes =
     "exit: 0 applied (or nothing to change), 2 bad input / open transaction / lock held,\n"
     "      3 not permitted, 4 apply failed and was rolled back\n";
 
-// Raw kernel bytes on one table line.
-std::string cell(const std::optional<std::string>& raw) {
-  if (!raw) return "";
-  std::string s = *raw;
-  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
-  for (char& c : s)
-    if (c == '\n' || c == '\t') c = ' ';
-  return s;
-}
-
 void print_side_lists(std::ostream& out, const std::vector<Change>& skipped, size_t already) {
   if (!skipped.empty()) {
     out << "\nskipped, never written:\n";
@@ -82,7 +72,7 @@ void print_transaction(std::ostream& out, const Transaction& tx) {
       << tx.profile_digest.substr(0, 12) << "), root " << tx.root << "\n";
   Table t({{"KNOB"}, {"BEFORE"}, {"WRITTEN"}, {"READ BACK"}, {"STATUS"}, {"EFFECT"}});
   for (const auto& c : tx.changes)
-    t.add_row({c.knob, cell(c.before), c.value, cell(c.after), c.status,
+    t.add_row({c.knob, one_line(c.before), c.value, one_line(c.after), c.status,
                c.effect ? *c.effect + (c.effect_detail ? " (" + *c.effect_detail + ")" : "") : std::string()});
   t.print(out, "  ");
   print_side_lists(out, tx.skipped, tx.already.size());

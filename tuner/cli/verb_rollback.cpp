@@ -18,15 +18,6 @@ const char* kNotes =
     "exit: 0 rolled back, 1 some knob could not be restored (the transaction stays open),\n"
     "      2 nothing to roll back / already rolled back / lock held, 3 not permitted\n";
 
-std::string cell(const std::optional<std::string>& raw) {
-  if (!raw) return "";
-  std::string s = *raw;
-  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
-  for (char& c : s)
-    if (c == '\n' || c == '\t') c = ' ';
-  return s;
-}
-
 void print_rollback(std::ostream& out, const Transaction& tx) {
   out << "transaction " << tx.id.value_or("-") << " (profile " << tx.profile << ", root " << tx.root
       << "): " << tx.state << "\n";
@@ -35,7 +26,7 @@ void print_rollback(std::ostream& out, const Transaction& tx) {
     if (c.status == "not-written") continue;  // never touched: nothing to restore
     std::string note = c.error.value_or("");
     if (note.empty() && c.found && c.after && *c.found != *c.after && *c.found != c.before) note = "changed since apply";
-    t.add_row({c.knob, cell(c.found), cell(c.restored), c.status, note});
+    t.add_row({c.knob, one_line(c.found), one_line(c.restored), c.status, note});
   }
   if (t.rows()) t.print(out, "  ");
 }
