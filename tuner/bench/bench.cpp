@@ -77,4 +77,20 @@ bool Options::flag(const std::string& name) const {
   throw InputError("option --" + name + ": '" + v + "' is not a boolean (use 1/0, true/false, yes/no, on/off)");
 }
 
+int64_t Options::integer_in(const std::string& name, int64_t lo, int64_t hi) const {
+  const int64_t v = integer(name);
+  if (v < lo || v > hi)
+    throw InputError("option --" + name + ": " + std::to_string(v) + " is outside " + std::to_string(lo) + ".." +
+                     std::to_string(hi));
+  return v;
+}
+
+double Options::number_in(const std::string& name, double lo, double hi) const {
+  const double v = number(name);
+  if (v < lo || v > hi)
+    throw InputError("option --" + name + ": " + str(name) + " is outside " + std::to_string(lo) + ".." +
+                     std::to_string(hi));
+  return v;
+}
+
 }  // namespace tunectl::bench

@@ -36,6 +36,9 @@ class Options {
   std::string str(const std::string& name) const;
   int64_t integer(const std::string& name) const;
   double number(const std::string& name) const;
+  // Within [lo, hi], or InputError naming the option and the range.
+  int64_t integer_in(const std::string& name, int64_t lo, int64_t hi) const;
+  double number_in(const std::string& name, double lo, double hi) const;
   bool flag(const std::string& name) const;  // "1", "true", "yes", "on"
   bool has(const std::string& name) const { return values_.count(name) > 0; }
   const std::map<std::string, std::string>& values() const { return values_; }

@@ -23,7 +23,6 @@
 #include "probes/errors.h"
 #include "probes/parse.h"
 #include "tuner/bench/bench.h"
-#include "tuner/bench/loopback.h"
 #include "tuner/knob.h"
 
 namespace tunectl::bench {
@@ -229,11 +228,11 @@ class CpuQuota : public Benchmark {
  private:
   // Bad option values are usage errors (InputError), not reasons the host cannot run this.
   static void check_options(const Options& o) {
-    const int64_t period = loopback::bounded_int(o, "period", 1000, 1000000);
-    const int64_t quota = loopback::bounded_int(o, "quota", 1000, period * 1024);
-    loopback::bounded_int(o, "burst", 0, quota);
-    loopback::bounded_int(o, "threads", 1, 64);
-    loopback::bounded_int(o, "duration-ms", 200, 60000);
+    const int64_t period = o.integer_in("period", 1000, 1000000);
+    const int64_t quota = o.integer_in("quota", 1000, period * 1024);
+    o.integer_in("burst", 0, quota);
+    o.integer_in("threads", 1, 64);
+    o.integer_in("duration-ms", 200, 60000);
     o.flag("boost");
   }
 

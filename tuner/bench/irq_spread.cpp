@@ -16,7 +16,6 @@
 #include "probes/parse.h"
 #include "probes/snapshot.h"
 #include "tuner/bench/bench.h"
-#include "tuner/bench/loopback.h"
 
 namespace tunectl::bench {
 namespace {
@@ -134,8 +133,8 @@ class IrqSpread : public Benchmark {
 
   // Bad option values are usage errors (InputError), not reasons the host cannot run this.
   static void check_options(const Options& o) {
-    loopback::bounded_int(o, "window-ms", 100, 60000);
-    loopback::bounded_int(o, "min-interrupts", 0, 1000000000);
+    o.integer_in("window-ms", 100, 60000);
+    o.integer_in("min-interrupts", 0, 1000000000);
     if (!o.str("target").empty() && !parse_cpulist(o.str("target")).ok())
       throw InputError("option --target: " + parse_cpulist(o.str("target")).error);
   }

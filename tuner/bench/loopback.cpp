@@ -105,7 +105,7 @@ std::optional<int> cpu_option(const Options& opts, const std::string& name, size
   if (v == "none") return std::nullopt;
   const auto cpus = allowed_cpus();
   if (v == "auto") return cpus.at(auto_index % cpus.size());
-  const int cpu = static_cast<int>(bounded_int(opts, name, 0, CPU_SETSIZE - 1));
+  const int cpu = static_cast<int>(opts.integer_in(name, 0, CPU_SETSIZE - 1));
   for (int c : cpus)
     if (c == cpu) return cpu;
   throw InputError("option --" + name + ": CPU " + v + " is not in this process's allowed CPUs");
@@ -122,9 +122,9 @@ void pin_this_thread(std::optional<int> cpu) {
 Keepalive keepalive_option(const Options& opts) {
   Keepalive k;
   k.on = opts.flag("keepalive");
-  k.idle = static_cast<int>(bounded_int(opts, "keepidle", 0, 32767));
-  k.intvl = static_cast<int>(bounded_int(opts, "keepintvl", 0, 32767));
-  k.cnt = static_cast<int>(bounded_int(opts, "keepcnt", 0, 127));
+  k.idle = static_cast<int>(opts.integer_in("keepidle", 0, 32767));
+  k.intvl = static_cast<int>(opts.integer_in("keepintvl", 0, 32767));
+  k.cnt = static_cast<int>(opts.integer_in("keepcnt", 0, 127));
   return k;
 }
 
@@ -199,34 +199,6 @@ bool recv_all(const Fd& fd, char* data, size_t len) {
     got += static_cast<size_t>(n);
   }
   return true;
-}
-
-int64_t now_ns() {
-  timespec ts;
-  ::clock_gettime(CLOCK_MONOTONIC, &ts);
-  return int64_t(ts.tv_sec) * 1000000000 + ts.tv_nsec;
-}
-
-double thread_cpu_seconds() {
-  rusage ru{};
-  ::getrusage(RUSAGE_THREAD, &ru);
-  return ru.ru_utime.tv_sec + ru.ru_stime.tv_sec + (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
-}
-
-int64_t bounded_int(const Options& opts, const std::string& name, int64_t lo, int64_t hi) {
-  const int64_t v = opts.integer(name);
-  if (v < lo || v > hi)
-    throw InputError("option --" + name + ": " + std::to_string(v) + " is outside " + std::to_string(lo) + ".." +
-                     std::to_string(hi));
-  return v;
-}
-
-double bounded_number(const Options& opts, const std::string& name, double lo, double hi) {
-  const double v = opts.number(name);
-  if (v < lo || v > hi)
-    throw InputError("option --" + name + ": " + opts.str(name) + " is outside " + std::to_string(lo) + ".." +
-                     std::to_string(hi));
-  return v;
 }
 
 }  // namespace tunectl::bench::loopback

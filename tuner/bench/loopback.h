@@ -77,11 +77,4 @@ void send_all(const Fd& fd, const char* data, size_t len);
 // False on a clean EOF before the first byte; throws on errors and EOF mid-message.
 bool recv_all(const Fd& fd, char* data, size_t len);
 
-int64_t now_ns();              // CLOCK_MONOTONIC
-double thread_cpu_seconds();   // user + system time of the calling thread
-
-// A positive integer / number option within bounds, or InputError naming it.
-int64_t bounded_int(const Options& opts, const std::string& name, int64_t lo, int64_t hi);
-double bounded_number(const Options& opts, const std::string& name, double lo, double hi);
-
 }  // namespace tunectl::bench::loopback

@@ -14,7 +14,6 @@
 #include "probes/topology.h"
 #include "tuner/bench/affinity.h"
 #include "tuner/bench/bench.h"
-#include "tuner/bench/loopback.h"
 #include "tuner/bench/mem_buffer.h"
 
 namespace tunectl::bench {
@@ -155,8 +154,8 @@ class MemLatency : public Benchmark {
 
   // Bad option values are usage errors (InputError), not reasons the host cannot run this.
   static void check_options(const Options& o) {
-    loopback::bounded_int(o, "size-mb", 64, 16384);
-    loopback::bounded_int(o, "accesses", 1000, 200000000);
+    o.integer_in("size-mb", 64, 16384);
+    o.integer_in("accesses", 1000, 200000000);
     const int64_t cpu = o.integer("cpu");
     const auto cpus = allowed_cpus();
     if (cpu != -1 && std::find(cpus.begin(), cpus.end(), cpu) == cpus.end())

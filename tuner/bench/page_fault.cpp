@@ -8,7 +8,6 @@
 
 #include "probes/errors.h"
 #include "tuner/bench/bench.h"
-#include "tuner/bench/loopback.h"
 #include "tuner/bench/mem_buffer.h"
 
 namespace tunectl::bench {
@@ -52,7 +51,7 @@ class PageFault : public Benchmark {
             {"faults_thp", "faults", false}};
   }
   std::optional<std::string> unavailable(const Host& host, const Options& o) const override {
-    loopback::bounded_int(o, "size-mb", 16, 16384);  // a usage error, thrown
+    o.integer_in("size-mb", 16, 16384);  // a usage error, thrown
     if (!host.is_live()) return "runs on the live host only";
     return std::nullopt;
   }

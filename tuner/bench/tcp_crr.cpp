@@ -16,6 +16,7 @@
 #include "probes/parse.h"
 #include "probes/sock_diag.h"
 #include "tuner/bench/bench.h"
+#include "tuner/bench/bench_clock.h"
 #include "tuner/bench/loopback.h"
 
 namespace tunectl::bench {
@@ -96,9 +97,9 @@ class TcpCrr : public Benchmark {
   }
 
   RunResult run_once(const Options& opts) override {
-    const size_t size = static_cast<size_t>(bounded_int(opts, "msg-size", 1, 65536));
-    const int64_t duration_ns = static_cast<int64_t>(bounded_number(opts, "duration", 0.01, 60) * 1e9);
-    const int64_t max_conns = bounded_int(opts, "max-conns", 1, 1000000);
+    const size_t size = static_cast<size_t>(opts.integer_in("msg-size", 1, 65536));
+    const int64_t duration_ns = static_cast<int64_t>(opts.number_in("duration", 0.01, 60) * 1e9);
+    const int64_t max_conns = opts.integer_in("max-conns", 1, 1000000);
     const bool linger = opts.flag("linger");
     const auto client_cpu = cpu_option(opts, "client-cpu", 0);
     const auto server_cpu = cpu_option(opts, "server-cpu", 1);

@@ -6,6 +6,7 @@
 
 #include "probes/errors.h"
 #include "tuner/bench/bench.h"
+#include "tuner/bench/bench_clock.h"
 #include "tuner/bench/loopback.h"
 #include "tuner/bench/stats.h"
 
@@ -39,8 +40,8 @@ class TcpRr : public Benchmark {
   }
 
   RunResult run_once(const Options& opts) override {
-    const size_t size = static_cast<size_t>(bounded_int(opts, "msg-size", 1, 1 << 20));
-    const int64_t duration_ns = static_cast<int64_t>(bounded_number(opts, "duration", 0.01, 60) * 1e9);
+    const size_t size = static_cast<size_t>(opts.integer_in("msg-size", 1, 1 << 20));
+    const int64_t duration_ns = static_cast<int64_t>(opts.number_in("duration", 0.01, 60) * 1e9);
     const bool nodelay = opts.flag("nodelay");
     const Keepalive ka = keepalive_option(opts);
     const auto client_cpu = cpu_option(opts, "client-cpu", 0);

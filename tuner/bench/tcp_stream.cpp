@@ -9,6 +9,7 @@
 
 #include "probes/errors.h"
 #include "tuner/bench/bench.h"
+#include "tuner/bench/bench_clock.h"
 #include "tuner/bench/loopback.h"
 
 namespace tunectl::bench {
@@ -38,8 +39,8 @@ class TcpStream : public Benchmark {
   }
 
   RunResult run_once(const Options& opts) override {
-    const size_t size = static_cast<size_t>(bounded_int(opts, "msg-size", 1, 1 << 24));
-    const int64_t duration_ns = static_cast<int64_t>(bounded_number(opts, "duration", 0.01, 60) * 1e9);
+    const size_t size = static_cast<size_t>(opts.integer_in("msg-size", 1, 1 << 24));
+    const int64_t duration_ns = static_cast<int64_t>(opts.number_in("duration", 0.01, 60) * 1e9);
     const auto client_cpu = cpu_option(opts, "client-cpu", 0);
     const auto server_cpu = cpu_option(opts, "server-cpu", 1);
 

@@ -20,13 +20,12 @@
 #include "probes/errors.h"
 #include "tuner/bench/affinity.h"
 #include "tuner/bench/bench.h"
-#include "tuner/bench/loopback.h"
+#include "tuner/bench/bench_clock.h"
 #include "tuner/bench/stats.h"
 
 namespace tunectl::bench {
 namespace {
 
-using loopback::now_ns;  // CLOCK_MONOTONIC
 
 // An eventfd used as a binary semaphore between the two threads.
 class EventFd {
@@ -218,11 +217,11 @@ class Wakeup : public Benchmark {
     const std::string mode = o.str("mode");
     if (mode != "both" && mode != "wakeup" && mode != "timer")
       throw InputError("option --mode: expected both, wakeup or timer, got '" + mode + "'");
-    loopback::bounded_int(o, "cpu-a", 0, CPU_SETSIZE - 1);
-    loopback::bounded_int(o, "cpu-b", 0, CPU_SETSIZE - 1);
-    loopback::bounded_int(o, "samples", 100, 1000000);
-    const int64_t n = loopback::bounded_int(o, "timer-samples", 10, 1000000);
-    const int64_t interval = loopback::bounded_int(o, "interval-us", 50, 1000000);
+    o.integer_in("cpu-a", 0, CPU_SETSIZE - 1);
+    o.integer_in("cpu-b", 0, CPU_SETSIZE - 1);
+    o.integer_in("samples", 100, 1000000);
+    const int64_t n = o.integer_in("timer-samples", 10, 1000000);
+    const int64_t interval = o.integer_in("interval-us", 50, 1000000);
     if (n * interval > 60 * 1000000)
       throw InputError("options --timer-samples x --interval-us: " + std::to_string(n * interval / 1000000) +
                        " s per run is over the 60 s bound");
