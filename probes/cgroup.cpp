@@ -6,8 +6,8 @@
 
 #include "probes/cgroup_mounts.h"
 #include "probes/cgroup_tree.h"
-#include "probes/errors.h"
-#include "probes/read_field.h"
+#include "core/errors.h"
+#include "core/read_field.h"
 
 namespace tunectl {
 namespace {

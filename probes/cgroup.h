@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "probes/host.h"
-#include "probes/json.h"
+#include "core/host.h"
+#include "core/json.h"
 
 namespace tunectl {
 

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <sstream>
 
-#include "probes/parse.h"
+#include "core/parse.h"
 
 namespace tunectl {
 namespace {

@@ -3,7 +3,7 @@
 #include <string>
 #include <vector>
 
-#include "probes/host.h"
+#include "core/host.h"
 
 namespace tunectl {
 

@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <cerrno>
 
-#include "probes/errors.h"
-#include "probes/parse.h"
+#include "core/errors.h"
+#include "core/parse.h"
 
 namespace tunectl {
 namespace {

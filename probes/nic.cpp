@@ -6,9 +6,9 @@
 #include <cstdlib>
 #include <set>
 
-#include "probes/errors.h"
-#include "probes/netdev_netlink.h"
-#include "probes/parse.h"
+#include "core/errors.h"
+#include "probes/netlink/netdev_netlink.h"
+#include "core/parse.h"
 
 namespace tunectl {
 namespace {

@@ -7,10 +7,10 @@
 #include <string>
 #include <vector>
 
-#include "probes/ethtool_netlink.h"
-#include "probes/host.h"
+#include "probes/netlink/ethtool_netlink.h"
+#include "core/host.h"
 #include "probes/irq.h"
-#include "probes/json.h"
+#include "core/json.h"
 
 namespace tunectl {
 

@@ -4,9 +4,9 @@
 #include <ctime>
 #include <exception>
 
-#include "probes/clock.h"
-#include "probes/errors.h"
-#include "probes/parse.h"
+#include "core/clock.h"
+#include "core/errors.h"
+#include "core/parse.h"
 
 namespace tunectl {
 namespace {

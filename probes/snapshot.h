@@ -7,9 +7,9 @@
 #include <vector>
 
 #include "probes/cgroup.h"
-#include "probes/host.h"
+#include "core/host.h"
 #include "probes/irq.h"
-#include "probes/json.h"
+#include "core/json.h"
 #include "probes/nic.h"
 #include "probes/tcp.h"
 #include "probes/thp.h"

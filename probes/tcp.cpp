@@ -5,9 +5,9 @@
 
 #include <algorithm>
 
-#include "probes/errors.h"
-#include "probes/parse.h"
-#include "probes/sock_diag.h"
+#include "core/errors.h"
+#include "core/parse.h"
+#include "probes/netlink/sock_diag.h"
 
 namespace tunectl {
 namespace {

@@ -1,8 +1,8 @@
 #include "probes/thp.h"
 
 #include "probes/cmdline.h"
-#include "probes/errors.h"
-#include "probes/read_field.h"
+#include "core/errors.h"
+#include "core/read_field.h"
 
 namespace tunectl {
 namespace {

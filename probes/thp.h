@@ -5,8 +5,8 @@
 #include <optional>
 #include <string>
 
-#include "probes/host.h"
-#include "probes/json.h"
+#include "core/host.h"
+#include "core/json.h"
 
 namespace tunectl {
 

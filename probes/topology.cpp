@@ -4,8 +4,8 @@
 #include <sstream>
 
 #include "probes/cmdline.h"
-#include "probes/errors.h"
-#include "probes/read_field.h"
+#include "core/errors.h"
+#include "core/read_field.h"
 
 namespace tunectl {
 namespace {

@@ -5,9 +5,9 @@
 #include <string>
 #include <vector>
 
-#include "probes/host.h"
-#include "probes/json.h"
-#include "probes/parse.h"
+#include "core/host.h"
+#include "core/json.h"
+#include "core/parse.h"
 
 namespace tunectl {
 

@@ -3,11 +3,11 @@
 #include <pybind11/stl.h>
 
 #include "bindings/python/module.h"
-#include "probes/errors.h"
-#include "tuner/bench/bench.h"
-#include "tuner/bench/calibration.h"
-#include "tuner/bench/compare.h"
-#include "tuner/bench/runner.h"
+#include "core/errors.h"
+#include "bench/bench.h"
+#include "bench/calibration.h"
+#include "bench/compare.h"
+#include "bench/runner.h"
 
 namespace tunectl::py {
 namespace {

@@ -2,7 +2,7 @@
 #include <pybind11/stl.h>
 
 #include "bindings/python/module.h"
-#include "probes/errors.h"
+#include "core/errors.h"
 #include "probes/snapshot.h"
 
 namespace tunectl::py {

@@ -2,9 +2,9 @@
 #include <pybind11/stl.h>
 
 #include "bindings/python/module.h"
-#include "tuner/planner.h"
-#include "tuner/profile.h"
-#include "tuner/verify.h"
+#include "tuner/plan/planner.h"
+#include "tuner/profile/profile.h"
+#include "tuner/plan/verify.h"
 
 namespace tunectl::py {
 namespace {

@@ -3,7 +3,7 @@
 #include <pybind11/stl.h>
 
 #include "bindings/python/module.h"
-#include "tuner/transaction.h"
+#include "tuner/apply/transaction.h"
 
 namespace tunectl::py {
 namespace {

@@ -1,6 +1,6 @@
 #include "bindings/python/module.h"
 
-#include "probes/errors.h"
+#include "core/errors.h"
 
 namespace tunectl::py {
 

@@ -4,8 +4,8 @@
 #include <cstdint>
 #include <string>
 
-#include "probes/errors.h"
-#include "tuner/profile.h"
+#include "core/errors.h"
+#include "tuner/profile/profile.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string text(reinterpret_cast<const char*>(data), size);

@@ -20,10 +20,10 @@ SHORT = ["--reps", "2", "--warmup", "0", "--duration", "0.1"]
 
 
 def registered_in_source():
-    """Every name a tuner/bench/*.cpp registers with BenchRegistration."""
-    names = set()
-    for src in (SOURCE_DIR / "tuner" / "bench").glob("*.cpp"):
-        names.update(re.findall(r'BenchRegistration\s+\w+\s*\{\s*\{\s*"(\w+)"', src.read_text()))
+    """Every name bench/benchmarks.def lists, each defined by its own bench/<name>.cpp."""
+    names = set(re.findall(r"^TUNECTL_BENCH\((\w+)\)", (SOURCE_DIR / "bench" / "benchmarks.def").read_text(), re.M))
+    for name in names:
+        assert re.search(r'BenchKind bench_%s\(\)' % name, (SOURCE_DIR / "bench" / f"{name}.cpp").read_text()), name
     return names
 
 

@@ -2,12 +2,12 @@
 // no timing, only bookkeeping (warm-ups discarded, A B A B order, teardown on error, schema).
 #include <gtest/gtest.h>
 
-#include "probes/errors.h"
+#include "core/errors.h"
 #include "test_helpers.h"
-#include "tuner/bench/bench.h"
-#include "tuner/bench/calibration.h"
-#include "tuner/bench/compare.h"
-#include "tuner/bench/runner.h"
+#include "bench/bench.h"
+#include "bench/calibration.h"
+#include "bench/compare.h"
+#include "bench/runner.h"
 
 namespace tunectl::bench {
 namespace {

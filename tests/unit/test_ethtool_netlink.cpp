@@ -5,7 +5,7 @@
 #include <cerrno>
 #include <exception>
 
-#include "probes/ethtool_netlink.h"
+#include "probes/netlink/ethtool_netlink.h"
 
 namespace tunectl {
 namespace {

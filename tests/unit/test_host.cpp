@@ -2,7 +2,7 @@
 
 #include <cerrno>
 
-#include "probes/host.h"
+#include "core/host.h"
 #include "tests/unit/test_helpers.h"
 
 using namespace tunectl;

@@ -3,11 +3,11 @@
 
 #include <map>
 
-#include "probes/parse.h"
+#include "core/parse.h"
 #include "probes/snapshot.h"
 #include "tests/unit/test_helpers.h"
-#include "tuner/irq_policy.h"
-#include "tuner/profile_schema.h"
+#include "tuner/plan/irq_policy.h"
+#include "tuner/profile/profile_schema.h"
 
 namespace tunectl {
 namespace {

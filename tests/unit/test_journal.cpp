@@ -7,11 +7,11 @@
 #include <filesystem>
 #include <fstream>
 
-#include "probes/errors.h"
+#include "core/errors.h"
 #include "tests/unit/test_helpers.h"
-#include "tuner/fault_injection.h"
-#include "tuner/journal.h"
-#include "tuner/state_lock.h"
+#include "tuner/apply/fault_injection.h"
+#include "tuner/apply/journal.h"
+#include "tuner/apply/state_lock.h"
 
 namespace tunectl {
 namespace {

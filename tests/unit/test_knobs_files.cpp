@@ -5,11 +5,11 @@
 
 #include <cerrno>
 
-#include "probes/errors.h"
-#include "probes/host.h"
+#include "core/errors.h"
+#include "core/host.h"
 #include "tests/unit/test_helpers.h"
-#include "tuner/knob.h"
-#include "tuner/knob_util.h"
+#include "tuner/knobs/knob.h"
+#include "tuner/knobs/knob_util.h"
 
 namespace tunectl {
 namespace {

@@ -9,8 +9,8 @@
 
 #include <cerrno>
 
-#include "probes/host.h"
-#include "tuner/knob.h"
+#include "core/host.h"
+#include "tuner/knobs/knob.h"
 
 namespace tunectl {
 namespace {

@@ -5,10 +5,10 @@
 
 #include <cerrno>
 
-#include "probes/errors.h"
-#include "probes/host.h"
+#include "core/errors.h"
+#include "core/host.h"
 #include "tests/unit/test_helpers.h"
-#include "tuner/knob.h"
+#include "tuner/knobs/knob.h"
 
 namespace tunectl {
 namespace {

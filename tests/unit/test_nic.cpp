@@ -4,7 +4,7 @@
 
 #include <algorithm>
 
-#include "probes/netdev_netlink.h"
+#include "probes/netlink/netdev_netlink.h"
 #include "probes/nic.h"
 #include "tests/unit/test_helpers.h"
 

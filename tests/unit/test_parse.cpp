@@ -1,6 +1,6 @@
 #include <gtest/gtest.h>
 
-#include "probes/parse.h"
+#include "core/parse.h"
 
 using namespace tunectl;
 

@@ -3,9 +3,9 @@
 
 #include <algorithm>
 
-#include "probes/errors.h"
+#include "core/errors.h"
 #include "tests/unit/test_helpers.h"
-#include "tuner/planner.h"
+#include "tuner/plan/planner.h"
 
 namespace tunectl {
 namespace {

@@ -1,11 +1,11 @@
 // Profiles: extends order, cycles, null removal, exact validation messages, the built-ins.
 #include <gtest/gtest.h>
 
-#include "probes/errors.h"
+#include "core/errors.h"
 #include "tests/unit/test_helpers.h"
-#include "tuner/profile.h"
-#include "tuner/profile_schema.h"
-#include "tuner/sha256.h"
+#include "tuner/profile/profile.h"
+#include "tuner/profile/profile_schema.h"
+#include "core/sha256.h"
 
 namespace tunectl {
 namespace {

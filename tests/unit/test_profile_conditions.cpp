@@ -1,8 +1,8 @@
 // Conditions: grammar validation and evaluation against host facts.
 #include <gtest/gtest.h>
 
-#include "tuner/conditions.h"
-#include "tuner/strict_json.h"
+#include "tuner/profile/conditions.h"
+#include "core/strict_json.h"
 
 namespace tunectl {
 namespace {

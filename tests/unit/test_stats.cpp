@@ -5,7 +5,7 @@
 #include <cmath>
 #include <random>
 
-#include "tuner/bench/stats.h"
+#include "bench/stats.h"
 
 namespace tunectl::bench::stats {
 namespace {

@@ -4,7 +4,7 @@
 #include <sstream>
 #include <stdexcept>
 
-#include "tuner/cli/table.h"
+#include "core/table.h"
 
 namespace tunectl::cli {
 namespace {

@@ -13,7 +13,7 @@
 #include <cstring>
 #include <thread>
 
-#include "probes/errors.h"
+#include "core/errors.h"
 #include "probes/tcp.h"
 #include "tests/unit/test_helpers.h"
 

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <filesystem>
 
-#include "probes/errors.h"
+#include "core/errors.h"
 #include "probes/snapshot.h"
 #include "probes/thp.h"
 #include "tests/unit/test_helpers.h"

@@ -9,11 +9,11 @@
 #include <fstream>
 #include <map>
 
-#include "probes/errors.h"
+#include "core/errors.h"
 #include "tests/unit/test_helpers.h"
-#include "tuner/journal.h"
-#include "tuner/state_lock.h"
-#include "tuner/transaction.h"
+#include "tuner/apply/journal.h"
+#include "tuner/apply/state_lock.h"
+#include "tuner/apply/transaction.h"
 
 namespace tunectl {
 namespace {

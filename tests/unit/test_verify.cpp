@@ -1,10 +1,10 @@
 // verify: ok / drift / missing / not-settable, and the exit code rules.
 #include <gtest/gtest.h>
 
-#include "probes/errors.h"
+#include "core/errors.h"
 #include "tests/unit/test_helpers.h"
-#include "tuner/planner.h"
-#include "tuner/verify.h"
+#include "tuner/plan/planner.h"
+#include "tuner/plan/verify.h"
 
 namespace tunectl {
 namespace {

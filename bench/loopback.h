@@ -1,0 +1,80 @@
+// Shared pieces of the loopback TCP benchmarks: RAII sockets and threads, CPU pinning, the
+// common options (CPUs, keepalive), and blocking I/O with timeouts so no run can hang.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <exception>
+#include <functional>
+#include <optional>
+#include <thread>
+#include <vector>
+
+#include "bench/bench.h"
+
+namespace tunectl::bench::loopback {
+
+// An owned file descriptor.
+class Fd {
+ public:
+  Fd() = default;
+  explicit Fd(int fd) : fd_(fd) {}
+  Fd(Fd&& o) noexcept : fd_(o.release()) {}
+  Fd& operator=(Fd&& o) noexcept;
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  ~Fd();
+  int get() const { return fd_; }
+  int release();
+  void reset();
+
+ private:
+  int fd_ = -1;
+};
+
+// A thread that is always joined; an exception thrown inside it is rethrown by join().
+class Worker {
+ public:
+  explicit Worker(std::function<void()> fn);
+  Worker(const Worker&) = delete;
+  Worker& operator=(const Worker&) = delete;
+  ~Worker();
+  void join();
+
+ private:
+  std::exception_ptr error_;
+  std::thread thread_;
+};
+
+// --client-cpu / --server-cpu, --keepalive, --keepidle/--keepintvl/--keepcnt.
+std::vector<OptionSpec> cpu_option_specs();
+std::vector<OptionSpec> keepalive_option_specs();
+
+// The CPU an option names: "auto" = the `auto_index`-th CPU this process may run on (wrapping
+// round on a one-CPU machine), "none" = not pinned, N = that CPU (must be allowed).
+std::optional<int> cpu_option(const Options& opts, const std::string& name, size_t auto_index);
+void pin_this_thread(std::optional<int> cpu);
+
+struct Keepalive {
+  bool on = false;
+  int idle = 0, intvl = 0, cnt = 0;  // 0: leave the kernel default
+};
+Keepalive keepalive_option(const Options& opts);
+
+// Sockets on 127.0.0.1. Every socket gets send/receive timeouts so a broken peer ends the run
+// with an error instead of hanging it.
+struct Listener {
+  Fd fd;
+  uint16_t port = 0;
+};
+Listener listen_loopback(int backlog);
+Fd accept_conn(const Listener& l);
+Fd connect_loopback(uint16_t port);
+void set_nodelay(const Fd& fd, bool on);
+void set_keepalive(const Fd& fd, const Keepalive& k);
+void set_linger_abort(const Fd& fd);  // SO_LINGER {1, 0}: close() sends RST, no TIME_WAIT
+
+void send_all(const Fd& fd, const char* data, size_t len);
+// False on a clean EOF before the first byte; throws on errors and EOF mid-message.
+bool recv_all(const Fd& fd, char* data, size_t len);
+
+}  // namespace tunectl::bench::loopback

@@ -1,0 +1,343 @@
+#include "bench/runner.h"
+
+#include <sys/resource.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cmath>
+#include <ctime>
+#include <sstream>
+
+#include "core/clock.h"
+#include "core/errors.h"
+#include "core/parse.h"
+#include "bench/stats.h"
+
+namespace tunectl::bench {
+namespace {
+
+// --- environment -------------------------------------------------------------------------------
+
+struct Throttling {
+  int64_t nr_throttled = 0, throttled_usec = 0;
+};
+
+// The cpu.stat files that can throttle this process: its own cgroup and every ancestor, in the
+// v2 hierarchy or the v1 cpu controller's, found through /proc/self/mountinfo.
+std::vector<std::string> own_cpu_stat_files(const Host& host) {
+  std::string v2_mount, v1_cpu_mount;
+  if (auto mi = host.read("/proc/self/mountinfo"); mi.ok) {
+    std::istringstream in(mi.data);
+    for (std::string line; std::getline(in, line);) {
+      const auto f = split_ws(line);
+      const auto dash = std::find(f.begin(), f.end(), "-");
+      // "id parent dev root mountpoint options [optional...] - fstype source superoptions"
+      if (f.size() < 5 || dash == f.end() || f.end() - dash < 4) continue;
+      const std::string& fstype = *(dash + 1);
+      if (fstype == "cgroup2" && v2_mount.empty()) v2_mount = f[4];
+      if (fstype == "cgroup") {
+        std::istringstream opts(*(dash + 3));
+        for (std::string o; std::getline(opts, o, ',');)
+          if (o == "cpu") v1_cpu_mount = f[4];
+      }
+    }
+  }
+  std::vector<std::string> files;
+  auto add_chain = [&](const std::string& mount, std::string path) {
+    if (mount.empty()) return;
+    while (true) {
+      const std::string file = mount + (path == "/" ? "" : path) + "/cpu.stat";
+      if (host.exists(file)) files.push_back(file);
+      if (path == "/" || path.empty()) break;
+      path = path.substr(0, path.rfind('/'));
+      if (path.empty()) path = "/";
+    }
+  };
+  if (auto cg = host.read("/proc/self/cgroup"); cg.ok) {
+    std::istringstream in(cg.data);
+    for (std::string line; std::getline(in, line);) {
+      const auto c1 = line.find(':'), c2 = line.find(':', c1 + 1);
+      if (c1 == std::string::npos || c2 == std::string::npos) continue;
+      const std::string controllers = line.substr(c1 + 1, c2 - c1 - 1), path = line.substr(c2 + 1);
+      if (controllers.empty()) {
+        add_chain(v2_mount, path);
+      } else {
+        std::istringstream cs(controllers);
+        for (std::string c; std::getline(cs, c, ',');)
+          if (c == "cpu") add_chain(v1_cpu_mount, path);
+      }
+    }
+  }
+  return files;
+}
+
+std::optional<Throttling> read_throttling(const Host& host, const std::vector<std::string>& files) {
+  if (files.empty()) return std::nullopt;
+  Throttling t;
+  for (const auto& f : files) {
+    auto r = host.read(f);
+    if (!r.ok) return std::nullopt;
+    const auto kv = parse_key_values(r.data).values;
+    auto get = [&](const char* k) { return kv.count(k) ? kv.at(k) : 0; };
+    t.nr_throttled += get("nr_throttled");
+    // v2 reports throttled_usec; v1 throttled_time in ns.
+    t.throttled_usec += kv.count("throttled_usec") ? get("throttled_usec") : get("throttled_time") / 1000;
+  }
+  return t;
+}
+
+struct EnvPoint {
+  int64_t cpu_total = 0, cpu_steal = 0;  // /proc/stat "cpu" line, USER_HZ ticks
+  std::optional<Throttling> throttling;
+  int64_t involuntary_switches = 0;
+  int64_t mono_ns = 0;
+};
+
+class EnvSampler {
+ public:
+  EnvSampler() : host_("/"), cpu_stat_files_(own_cpu_stat_files(host_)) {}
+
+  EnvPoint sample() const {
+    EnvPoint p;
+    if (auto st = host_.read("/proc/stat"); st.ok) {
+      const auto f = split_ws(st.data.substr(0, st.data.find('\n')));
+      // cpu user nice system idle iowait irq softirq steal [guest guest_nice: already in user]
+      for (size_t i = 1; i < f.size() && i <= 8; ++i) {
+        const int64_t v = parse_int(f[i]).value_or(0);
+        p.cpu_total += v;
+        if (i == 8) p.cpu_steal = v;
+      }
+    }
+    p.throttling = read_throttling(host_, cpu_stat_files_);
+    rusage ru{};
+    ::getrusage(RUSAGE_SELF, &ru);
+    p.involuntary_switches = ru.ru_nivcsw;
+    timespec ts;
+    ::clock_gettime(CLOCK_MONOTONIC, &ts);
+    p.mono_ns = int64_t(ts.tv_sec) * 1000000000 + ts.tv_nsec;
+    return p;
+  }
+
+  bool throttling_known() const { return !cpu_stat_files_.empty(); }
+
+ private:
+  Host host_;
+  std::vector<std::string> cpu_stat_files_;
+};
+
+double steal_pct(const EnvPoint& a, const EnvPoint& b) {
+  const int64_t total = b.cpu_total - a.cpu_total;
+  return total > 0 ? 100.0 * (b.cpu_steal - a.cpu_steal) / total : 0.0;
+}
+
+json env_delta(const EnvPoint& a, const EnvPoint& b) {
+  json j = {{"seconds", (b.mono_ns - a.mono_ns) / 1e9},
+            {"steal_pct", steal_pct(a, b)},
+            {"involuntary_switches", b.involuntary_switches - a.involuntary_switches}};
+  if (a.throttling && b.throttling) {
+    j["nr_throttled"] = b.throttling->nr_throttled - a.throttling->nr_throttled;
+    j["throttled_usec"] = b.throttling->throttled_usec - a.throttling->throttled_usec;
+  } else {
+    j["nr_throttled"] = nullptr;
+    j["throttled_usec"] = nullptr;
+  }
+  return j;
+}
+
+// Why a run's environment makes it untrustworthy, or nullopt.
+std::optional<std::string> disturbance(const json& env) {
+  std::vector<std::string> why;
+  if (env["steal_pct"].get<double>() > kDisturbedStealPct) {
+    std::ostringstream s;
+    s.precision(3);
+    s << "hypervisor steal " << env["steal_pct"].get<double>() << "%";
+    why.push_back(s.str());
+  }
+  if (env["nr_throttled"].is_number() && env["nr_throttled"].get<int64_t>() > 0)
+    why.push_back("own cgroup throttled " + std::to_string(env["nr_throttled"].get<int64_t>()) + " times (" +
+                  std::to_string(env["throttled_usec"].get<int64_t>()) + " us)");
+  if (why.empty()) return std::nullopt;
+  std::string s = why[0];
+  for (size_t i = 1; i < why.size(); ++i) s += "; " + why[i];
+  return s;
+}
+
+
+json static_env(const EnvSampler& sampler) {
+  const Host host("/");
+  utsname u{};
+  ::uname(&u);
+  const std::string online = host.read_trimmed("/sys/devices/system/cpu/online").value_or("");
+  const auto cpus = parse_cpulist(online);
+  json j = {{"kernel", u.release},
+            {"hostname", u.nodename},
+            {"cpus", cpus.ok() ? cpus.value->size() : 0},
+            {"cpus_online", online},
+            {"started_at", utc_now_rfc3339()}};
+  if (auto la = host.read_trimmed("/proc/loadavg")) j["loadavg_at_start"] = split_ws(*la).at(0);
+  if (!sampler.throttling_known()) j["throttling_unavailable"] = "no cpu.stat found for this process's cgroup";
+  return j;
+}
+
+// --- runs ----------------------------------------------------------------------------------------
+
+struct Side {
+  Benchmark& bench;
+  const Options& opts;
+  std::optional<std::string> unavailable;
+  std::vector<RunResult> runs;
+  std::vector<json> run_env;
+};
+
+// setup() on construction, teardown() on destruction: teardown runs even when a run throws, and
+// when setup itself throws part-way (it may have created something, e.g. a cgroup).
+class SetUp {
+ public:
+  SetUp(Benchmark& b, const Options& o) : b_(b) {
+    try {
+      b_.setup(o);
+    } catch (...) {
+      try {
+        b_.teardown();
+      } catch (...) {  // the setup error is the one to report
+      }
+      throw;
+    }
+  }
+  SetUp(const SetUp&) = delete;
+  SetUp& operator=(const SetUp&) = delete;
+  ~SetUp() {
+    try {
+      b_.teardown();
+    } catch (...) {  // a destructor must not throw; the run's own error, if any, wins
+    }
+  }
+
+ private:
+  Benchmark& b_;
+};
+
+json build_result(const Side& side, const json& env) {
+  const Benchmark& b = side.bench;
+  json options = json::object();
+  for (const auto& [k, v] : side.opts.values()) options[k] = v;
+  json metrics = json::object();
+  for (const auto& m : b.metrics()) {
+    json runs = json::array();
+    std::vector<double> finite;
+    for (const auto& r : side.runs) {
+      auto it = r.metrics.find(m.name);
+      if (it != r.metrics.end() && std::isfinite(it->second)) {
+        runs.push_back(it->second);
+        finite.push_back(it->second);
+      } else {
+        runs.push_back(nullptr);  // the run did not produce this metric
+      }
+    }
+    json entry = {{"unit", m.unit}, {"higher_is_better", m.higher_is_better}, {"runs", runs},
+                  {"median", nullptr}, {"ci95", nullptr}};
+    if (!finite.empty()) {
+      const auto ci = stats::bootstrap_median_ci(finite);
+      entry["median"] = stats::median(finite);
+      entry["ci95"] = {ci.lo, ci.hi};
+    }
+    metrics[m.name] = entry;
+  }
+  json runs = json::array();
+  for (size_t i = 0; i < side.runs.size(); ++i)
+    runs.push_back({{"env", side.run_env[i]}, {"detail", side.runs[i].detail}, {"disturbed", side.runs[i].disturbed}});
+  json notes = b.notes();
+  return {{"schema", kResultSchema}, {"bench", b.name()}, {"summary", b.summary()}, {"options", options},
+          {"env", env},  {"metrics", metrics}, {"runs", runs},
+          {"notes", notes.is_null() ? json::object() : notes}, {"unavailable", side.unavailable}};
+}
+
+// Runs every side in turn, warm-ups first, and returns one result per side.
+std::vector<json> run_sides(std::vector<Side>& sides, const RunConfig& cfg) {
+  if (cfg.reps < 1 || cfg.reps > 10000) throw InputError("--reps must be 1..10000");
+  if (cfg.warmup < 0 || cfg.warmup > 1000) throw InputError("--warmup must be 0..1000");
+  const EnvSampler sampler;
+  json env = static_env(sampler);
+  env["reps"] = cfg.reps;
+  env["warmup"] = cfg.warmup;
+  env["interleaved"] = sides.size() > 1;
+
+  const Host host("/");
+  std::vector<std::unique_ptr<SetUp>> setups;
+  bool any_available = false;
+  for (auto& s : sides) {
+    s.unavailable = s.bench.unavailable(host, s.opts);
+    if (!s.unavailable) {
+      setups.push_back(std::make_unique<SetUp>(s.bench, s.opts));
+      any_available = true;
+    }
+  }
+  EnvPoint first{}, last{};
+  if (any_available) {
+    auto step = [&](const std::string& label, bool measured) {
+      for (auto& s : sides) {
+        if (s.unavailable) continue;
+        if (cfg.progress) cfg.progress(s.bench.name(), label);
+        const EnvPoint before = sampler.sample();
+        RunResult r = s.bench.run_once(s.opts);
+        const EnvPoint after = sampler.sample();
+        if (!measured) continue;
+        json e = env_delta(before, after);
+        auto why = disturbance(e);
+        if (why) r.disturbed = r.disturbed ? *r.disturbed + "; " + *why : *why;
+        s.run_env.push_back(std::move(e));
+        s.runs.push_back(std::move(r));
+      }
+    };
+    for (int w = 0; w < cfg.warmup; ++w) step("warm-up " + std::to_string(w + 1) + "/" + std::to_string(cfg.warmup), false);
+    first = sampler.sample();
+    for (int i = 0; i < cfg.reps; ++i) step("run " + std::to_string(i + 1) + "/" + std::to_string(cfg.reps), true);
+    last = sampler.sample();
+  }
+  while (!setups.empty()) setups.pop_back();  // teardown now, last set up first
+
+  std::vector<json> results;
+  for (auto& s : sides) {
+    json e = env;
+    if (any_available) {
+      const json whole = env_delta(first, last);
+      e["steal_pct"] = whole["steal_pct"];
+      e["duration_s"] = whole["seconds"];
+      e["throttled"] = {{"nr_throttled", whole["nr_throttled"]}, {"throttled_usec", whole["throttled_usec"]}};
+    } else {
+      e["steal_pct"] = nullptr;
+    }
+    json disturbed = json::array();
+    for (size_t i = 0; i < s.runs.size(); ++i)
+      if (s.runs[i].disturbed) disturbed.push_back({{"run", i}, {"reason", *s.runs[i].disturbed}});
+    e["disturbed_runs"] = disturbed;
+    results.push_back(build_result(s, e));
+  }
+  return results;
+}
+
+}  // namespace
+
+json run_bench(Benchmark& bench, const Options& opts, const RunConfig& cfg) {
+  std::vector<Side> sides{{bench, opts, std::nullopt, {}, {}}};
+  return run_sides(sides, cfg).at(0);
+}
+
+AbResult run_ab(Benchmark& bench_a, Benchmark& bench_b, const Options& opts_a, const Options& opts_b,
+                const RunConfig& cfg) {
+  if (bench_a.name() != bench_b.name()) throw InputError("run_ab: " + bench_a.name() + " vs " + bench_b.name());
+  std::vector<Side> sides{{bench_a, opts_a, std::nullopt, {}, {}}, {bench_b, opts_b, std::nullopt, {}, {}}};
+  auto r = run_sides(sides, cfg);
+  r[0]["env"]["position"] = "A";
+  r[1]["env"]["position"] = "B";
+  return {std::move(r[0]), std::move(r[1])};
+}
+
+AbResult run_ab(const std::string& bench, const Options& opts_a, const Options& opts_b, const RunConfig& cfg) {
+  auto a = make_bench(bench);
+  auto b = make_bench(bench);
+  return run_ab(*a, *b, opts_a, opts_b, cfg);
+}
+
+}  // namespace tunectl::bench

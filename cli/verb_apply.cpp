@@ -1,0 +1,133 @@
+// tunectl apply: plan a profile and apply it as one crash-safe transaction (tuner/transaction.h).
+#include <unistd.h>
+
+#include <iostream>
+
+#include "core/errors.h"
+#include "core/table.h"
+#include "cli/verb.h"
+#include "tuner/apply/transaction.h"
+
+namespace tunectl::cli {
+namespace {
+
+const char* kUsage = "-p PROFILE [--root DIR] [--state-dir DIR] [--dry-run] [--yes] [--recover] [--json]";
+
+const char* kNotes =
+    "Before the first write the journal (STATE/transactions/<id>.journal) holds every knob's exact\n"
+    "previous bytes; each knob is read back and its effect checked; the first failure rolls back\n"
+    "everything written, in reverse, and exits 4. An interrupted apply leaves the transaction open:\n"
+    "apply then refuses (exit 2) until `tunectl rollback` or `apply --recover` restores it.\n"
+    "One apply or rollback at a time per state dir: a second one is refused at once (exit 2).\n\n"
+    "State dir: /var/lib/tunectl for the live host; for --root DIR, /var/lib/tunectl/roots/<name>-<hash>\n"
+    "of DIR's real path, so a captured tree's transactions never mix with the live host's.\n"
+    "Permissions: the live host needs root (exit 3 otherwise, nothing written); a captured tree\n"
+    "needs only write access to its files and to the state dir. A read-only /proc/sys or /sys\n"
+    "(containers) is detected before anything is written: exit 3.\n"
+    "Confirmation: on a terminal, apply shows the plan and asks; when stdin is not a terminal,\n"
+    "--yes is required (exit 2 otherwise). --dry-run needs neither root nor --yes.\n\n"
+    "Test switch (crash-safety tests only): TUNECTL_FAULT_AFTER_WRITES=k ends the process right\n"
+    "after the k-th knob write; TUNECTL_FAULT_ACTION=kill (SIGKILL, default) | exit | pause.\n\n"
+    "exit: 0 applied (or nothing to change), 2 bad input / open transaction / lock held,\n"
+    "      3 not permitted, 4 apply failed and was rolled back\n";
+
+void print_side_lists(std::ostream& out, const std::vector<Change>& skipped, size_t already) {
+  if (!skipped.empty()) {
+    out << "\nskipped, never written:\n";
+    Table t({{"KNOB"}, {"STATUS"}, {"REASON"}});
+    for (const auto& c : skipped) t.add_row({c.knob, c.status, c.reason});
+    t.print(out, "  ");
+  }
+  if (already) out << "\nalready as desired: " << already << " knob(s)\n";
+}
+
+void print_plan(std::ostream& out, const Plan& plan) {
+  out << "plan: profile " << plan.profile << " (sha256 " << plan.profile_digest.substr(0, 12) << "), root "
+      << plan.root << ", " << plan.changes.size() << " change(s)\n";
+  if (!plan.changes.empty()) {
+    Table t({{"KNOB"}, {"CURRENT"}, {"DESIRED"}, {"WHY"}});
+    for (const auto& c : plan.changes) t.add_row({c.knob, c.current, c.desired, c.why});
+    t.print(out, "  ");
+  }
+  print_side_lists(out, plan.skipped, plan.already.size());
+}
+
+void print_transaction(std::ostream& out, const Transaction& tx) {
+  if (tx.state == "dry-run") {
+    out << "dry run: profile " << tx.profile << ", root " << tx.root << ", " << tx.changes.size()
+        << " change(s); nothing was written (not even the journal)\n";
+    Table t({{"KNOB"}, {"CURRENT"}, {"DESIRED"}, {"WHY"}});
+    for (const auto& c : tx.changes) t.add_row({c.knob, c.current, c.desired, c.why});
+    if (t.rows()) t.print(out, "  ");
+    print_side_lists(out, tx.skipped, tx.already.size());
+    return;
+  }
+  for (const auto& id : tx.recovered) out << "recovered: open transaction " << id << " rolled back first\n";
+  if (tx.state == "unchanged") {
+    out << "nothing to change: profile " << tx.profile << " already holds on " << tx.root << "\n";
+    print_side_lists(out, tx.skipped, tx.already.size());
+    return;
+  }
+  out << "transaction " << tx.id.value_or("-") << ": " << tx.state << " — profile " << tx.profile << " (sha256 "
+      << tx.profile_digest.substr(0, 12) << "), root " << tx.root << "\n";
+  Table t({{"KNOB"}, {"BEFORE"}, {"WRITTEN"}, {"READ BACK"}, {"STATUS"}, {"EFFECT"}});
+  for (const auto& c : tx.changes)
+    t.add_row({c.knob, one_line(c.before), c.value, one_line(c.after), c.status,
+               c.effect ? *c.effect + (c.effect_detail ? " (" + *c.effect_detail + ")" : "") : std::string()});
+  t.print(out, "  ");
+  print_side_lists(out, tx.skipped, tx.already.size());
+  if (tx.state == "applied") out << "\njournal: " << tx.journal.value_or("") << "\nundo with: tunectl rollback\n";
+}
+
+bool ask(const Plan& plan, std::ostream& out) {
+  print_plan(out, plan);
+  if (plan.changes.empty()) return true;  // nothing will be written: no question to ask
+  out << "\napply " << plan.changes.size() << " change(s) to " << plan.root << "? [y/N] " << std::flush;
+  std::string answer;
+  if (!std::getline(std::cin, answer)) return false;
+  return answer == "y" || answer == "Y" || answer == "yes";
+}
+
+int run_apply(const std::vector<std::string>& args) {
+  po::options_description opts("apply options");
+  opts.add_options()
+      ("profile,p", po::value<std::string>()->required(), "built-in profile name or path to a profile file")
+      ("root", po::value<std::string>()->default_value("/"), "host root: / (live) or a captured tree")
+      ("state-dir", po::value<std::string>(), "where transactions are journaled (see below)")
+      ("dry-run", "print the plan; write nothing, not even the journal")
+      ("yes,y", "apply without asking (required when stdin is not a terminal)")
+      ("recover", "roll back an open (interrupted) transaction first, then apply")
+      ("json", "print the transaction as JSON and nothing else");
+  po::variables_map vm;
+  if (!parse_options("apply", std::string(kUsage) + "\n\n" + kNotes, opts, args, vm)) return 0;
+
+  ApplyRequest req;
+  req.profile = vm["profile"].as<std::string>();
+  req.root = vm["root"].as<std::string>();
+  if (vm.count("state-dir")) req.state_dir = vm["state-dir"].as<std::string>();
+  req.dry_run = vm.count("dry-run") > 0;
+  req.recover = vm.count("recover") > 0;
+  const bool as_json = vm.count("json") > 0;
+  if (!req.dry_run && !vm.count("yes")) {
+    if (::isatty(STDIN_FILENO) != 1)
+      throw InputError("stdin is not a terminal, so there is no one to confirm: pass --yes (nothing was written)");
+    // The plan and the question go where the user looks; with --json, stdout stays machine-only.
+    req.confirm = [as_json](const Plan& plan) { return ask(plan, as_json ? std::cerr : std::cout); };
+  }
+
+  Transaction tx = apply_profile(req);
+  if (as_json)
+    std::cout << json(tx).dump(2) << "\n";
+  else
+    print_transaction(std::cout, tx);
+  if (tx.state == "applied" || tx.state == "unchanged" || tx.state == "dry-run") return kExitOk;
+  std::cerr << "tunectl apply: " << tx.error.value_or("apply failed")
+            << (tx.state == "rolled-back" ? "; every knob written was restored" : "") << "\n";
+  return kExitApplyFailed;
+}
+
+}  // namespace
+
+Verb verb_apply() { return {"apply", "apply a profile as one crash-safe transaction (journal, read-back, rollback)", run_apply}; }
+
+}  // namespace tunectl::cli

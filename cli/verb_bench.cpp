@@ -1,0 +1,295 @@
+// tunectl bench: run a microbenchmark, list them, compare two results, calibrate the noise.
+//   bench list [--json] | bench NAME [--OPTION VALUE ...] [--reps N] [--warmup N] [--json] [-o FILE]
+//   bench compare A.json B.json [--json] [--noise-file F] | bench calibrate [--reps N] [--bench A,B]
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <fstream>
+#include <iomanip>
+#include <iostream>
+#include <set>
+#include <sstream>
+
+#include "core/errors.h"
+#include "bench/bench.h"
+#include "bench/calibration.h"
+#include "bench/compare.h"
+#include "bench/runner.h"
+#include "cli/verb.h"
+
+namespace tunectl::cli {
+namespace {
+
+using namespace tunectl::bench;
+
+const char* kUsage =
+    "list [--json]\n"
+    "       tunectl bench NAME [--OPTION VALUE ...] [--reps N] [--warmup N] [--json] [-o FILE]\n"
+    "       tunectl bench compare A.json B.json [--json] [--noise-file FILE]\n"
+    "       tunectl bench calibrate [--reps N] [--warmup N] [--bench NAME,...] [--noise-file FILE] [--json]";
+
+std::string num(const json& v) {
+  if (!v.is_number()) return "-";
+  std::ostringstream s;
+  s << std::setprecision(4) << v.get<double>();
+  return s.str();
+}
+
+std::string interval(const json& ci) { return ci.is_array() ? "[" + num(ci[0]) + ", " + num(ci[1]) + "]" : "-"; }
+
+std::vector<std::string> split_commas(const std::string& s) {
+  std::vector<std::string> out;
+  std::istringstream in(s);
+  for (std::string part; std::getline(in, part, ',');)
+    if (!part.empty()) out.push_back(part);
+  return out;
+}
+
+json read_json_file(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw InputError(path + ": cannot open");
+  try {
+    return json::parse(in);
+  } catch (const json::exception& e) {
+    throw InputError(path + ": " + e.what());
+  }
+}
+
+// A progress line on stderr, only on a terminal and only once a second has passed, so short
+// runs stay quiet; erased when done.
+class Progress {
+ public:
+  Progress() : tty_(::isatty(STDERR_FILENO) == 1), start_(std::chrono::steady_clock::now()) {}
+  Progress(const Progress&) = delete;
+  Progress& operator=(const Progress&) = delete;
+  ~Progress() {
+    if (shown_) std::cerr << "\r\033[K" << std::flush;
+  }
+  void operator()(const std::string& bench, const std::string& step) {
+    if (!tty_ || std::chrono::steady_clock::now() - start_ < std::chrono::seconds(1)) return;
+    std::cerr << "\r\033[K" << bench << " " << step << " …" << std::flush;
+    shown_ = true;
+  }
+
+ private:
+  bool tty_;
+  bool shown_ = false;
+  std::chrono::steady_clock::time_point start_;
+};
+
+RunConfig run_config(const po::variables_map& vm, Progress& progress) {
+  RunConfig cfg;
+  cfg.reps = vm["reps"].as<int>();
+  cfg.warmup = vm["warmup"].as<int>();
+  cfg.progress = [&progress](const std::string& b, const std::string& s) { progress(b, s); };
+  return cfg;
+}
+
+void add_run_options(po::options_description& opts, int default_reps) {
+  opts.add_options()("reps", po::value<int>()->default_value(default_reps), "measured repetitions")(
+      "warmup", po::value<int>()->default_value(1), "warm-up runs, discarded");
+}
+
+// --- list ----------------------------------------------------------------------------------------
+
+int run_list(const std::vector<std::string>& args) {
+  po::options_description opts("bench list options");
+  opts.add_options()("json", "print JSON only");
+  po::variables_map vm;
+  if (!parse_options("bench list", "[--json]", opts, args, vm)) return 0;
+  json out = json::array();
+  for (const auto& name : bench_names()) {
+    auto b = make_bench(name);
+    json o = json::array(), m = json::array();
+    for (const auto& s : b->options()) o.push_back({{"name", s.name}, {"default", s.default_value}, {"help", s.help}});
+    for (const auto& s : b->metrics())
+      m.push_back({{"name", s.name}, {"unit", s.unit}, {"higher_is_better", s.higher_is_better}});
+    out.push_back({{"name", name}, {"summary", b->summary()}, {"options", o}, {"metrics", m},
+                   {"unavailable", b->unavailable(Host("/"), resolve_options(*b, {}))}});
+  }
+  if (vm.count("json")) {
+    std::cout << out.dump(2) << "\n";
+    return 0;
+  }
+  for (const auto& b : out) {
+    std::cout << std::left << std::setw(14) << b["name"].get<std::string>() << b["summary"].get<std::string>();
+    if (!b["unavailable"].is_null()) std::cout << "  [unavailable: " << b["unavailable"].get<std::string>() << "]";
+    std::cout << "\n";
+  }
+  return 0;
+}
+
+// --- NAME ----------------------------------------------------------------------------------------
+
+void print_bench_help(const Benchmark& b, const po::options_description& opts) {
+  std::cout << "usage: tunectl bench " << b.name() << " [options]\n\n" << b.summary() << "\n\n" << opts << "\nmetrics:\n";
+  for (const auto& m : b.metrics())
+    std::cout << "  " << std::left << std::setw(18) << m.name << std::setw(10) << m.unit
+              << (m.higher_is_better ? "higher is better" : "lower is better") << "\n";
+}
+
+void print_result(const json& r) {
+  const json& env = r["env"];
+  if (!r["unavailable"].is_null()) {
+    std::cout << r["bench"].get<std::string>() << ": unavailable: " << r["unavailable"].get<std::string>() << "\n";
+    return;
+  }
+  std::cout << r["bench"].get<std::string>() << ": " << env["reps"] << " runs after " << env["warmup"]
+            << " warm-up; kernel " << env["kernel"].get<std::string>() << ", " << env["cpus"] << " CPUs, steal "
+            << num(env["steal_pct"]) << "%, " << env["disturbed_runs"].size() << " disturbed runs\n\n";
+  std::cout << std::left << std::setw(24) << "metric" << std::setw(10) << "unit" << std::setw(12) << "median"
+            << std::setw(26) << "95% CI" << "better\n";
+  for (const auto& [name, m] : r["metrics"].items())
+    std::cout << std::setw(24) << name << std::setw(10) << m["unit"].get<std::string>() << std::setw(12)
+              << num(m["median"]) << std::setw(26) << interval(m["ci95"])
+              << (m["higher_is_better"].get<bool>() ? "higher" : "lower") << "\n";
+  for (const auto& d : env["disturbed_runs"])
+    std::cout << "disturbed run " << d["run"] << ": " << d["reason"].get<std::string>() << "\n";
+}
+
+int run_named(const std::string& name, const std::vector<std::string>& args) {
+  auto bench = make_bench(name);
+  po::options_description opts(name + " options");
+  for (const auto& s : bench->options()) {
+    auto* v = po::value<std::string>()->default_value(s.default_value);
+    if (s.is_flag) v->implicit_value("1");
+    opts.add_options()(s.name.c_str(), v, s.help.c_str());
+  }
+  po::options_description run("run options");
+  add_run_options(run, 10);
+  run.add_options()("json", "print the result as JSON (schema tunectl.bench/1) and nothing else")(
+      "output,o", po::value<std::string>(), "also write the JSON result to FILE");
+  opts.add(run);
+  if (std::find(args.begin(), args.end(), "--help") != args.end() ||
+      std::find(args.begin(), args.end(), "-h") != args.end()) {
+    print_bench_help(*bench, opts);
+    return 0;
+  }
+  po::variables_map vm;
+  if (!parse_options("bench " + name, "[options]", opts, args, vm)) return 0;
+  std::map<std::string, std::string> given;
+  for (const auto& s : bench->options()) given[s.name] = vm[s.name].as<std::string>();
+  const Options options = resolve_options(*bench, given);
+
+  json result;
+  {
+    Progress progress;
+    result = run_bench(*bench, options, run_config(vm, progress));
+  }
+  if (vm.count("output")) {
+    std::ofstream out(vm["output"].as<std::string>());
+    if (!(out << result.dump(2) << "\n")) throw InputError(vm["output"].as<std::string>() + ": cannot write");
+  }
+  if (vm.count("json"))
+    std::cout << result.dump(2) << "\n";
+  else
+    print_result(result);
+  return 0;
+}
+
+// --- compare -------------------------------------------------------------------------------------
+
+void print_comparison(const json& c) {
+  std::cout << c["bench"].get<std::string>() << ": B vs A";
+  if (!c["options_differ"].empty()) std::cout << " (options differ: " << c["options_differ"].dump() << ")";
+  std::cout << "\n\n" << std::left << std::setw(24) << "metric" << std::setw(9) << "ratio" << std::setw(22) << "95% CI"
+            << std::setw(10) << "p" << std::setw(9) << "noise" << "verdict\n";
+  for (const auto& m : c["metrics"]) {
+    std::string verdict = m["verdict"].get<std::string>();
+    if (m["more_runs_needed"].is_number())
+      verdict += " (~" + std::to_string(m["more_runs_needed"].get<int>()) + " more runs each)";
+    std::cout << std::setw(24) << m["metric"].get<std::string>() << std::setw(9) << num(m["ratio"]) << std::setw(22)
+              << interval(m["ci95"]) << std::setw(10) << num(m["p"]) << std::setw(10)  // "±" is two bytes
+              << ("±" + num(m["noise_threshold"].get<double>() * 100) + "%") << verdict << "\n";
+  }
+  std::set<std::string> sources;
+  for (const auto& m : c["metrics"]) sources.insert(m["noise_source"].get<std::string>());
+  for (const auto& s : sources) std::cout << "noise: " << s << "\n";
+  std::cout << "p: two-sided Mann-Whitney U; significance after Holm's correction across the "
+            << c["metrics"].size() << " metrics at alpha " << num(c["alpha"]) << "\n";
+}
+
+int run_compare(const std::vector<std::string>& args) {
+  po::options_description opts("bench compare options");
+  opts.add_options()("a", po::value<std::string>()->required(), "baseline result (JSON)")(
+      "b", po::value<std::string>()->required(), "candidate result (JSON)")("json", "print JSON only")(
+      "noise-file", po::value<std::string>()->default_value(default_noise_path()), "A/A calibration file");
+  po::positional_options_description pos;
+  pos.add("a", 1).add("b", 1);
+  po::variables_map vm;
+  if (!parse_options("bench compare", "A.json B.json [--json] [--noise-file FILE]", opts, args, vm, &pos)) return 0;
+  const json a = read_json_file(vm["a"].as<std::string>());  // A first: its errors are reported first
+  const json b = read_json_file(vm["b"].as<std::string>());
+  const json c = compare_results(a, b, NoiseTable::load(vm["noise-file"].as<std::string>()));
+  if (vm.count("json"))
+    std::cout << c.dump(2) << "\n";
+  else
+    print_comparison(c);
+  return c["regressed"].get<bool>() ? kExitDrift : kExitOk;
+}
+
+// --- calibrate -----------------------------------------------------------------------------------
+
+int run_calibrate(const std::vector<std::string>& args) {
+  po::options_description opts("bench calibrate options");
+  add_run_options(opts, 10);
+  opts.add_options()("bench", po::value<std::string>(), "comma-separated benchmarks (default: all available)")(
+      "noise-file", po::value<std::string>()->default_value(default_noise_path()), "where to store the result")(
+      "json", "print the stored calibration as JSON only");
+  po::variables_map vm;
+  if (!parse_options("bench calibrate", "[--reps N] [--bench NAME,...] [--noise-file FILE]", opts, args, vm)) return 0;
+  const std::string path = vm["noise-file"].as<std::string>();
+  NoiseTable table = NoiseTable::load(path);
+  std::vector<std::string> names = vm.count("bench") ? split_commas(vm["bench"].as<std::string>()) : bench_names();
+  json skipped = json::object();
+  {
+    Progress progress;
+    for (const auto& name : names) {
+      auto probe = make_bench(name);
+      const Options o = resolve_options(*probe, {});
+      if (auto why = probe->unavailable(Host("/"), o)) {
+        skipped[name] = *why;
+        continue;
+      }
+      const AbResult aa = run_ab(name, o, o, run_config(vm, progress));
+      table.update_from_aa(aa.a, aa.b);
+    }
+  }
+  table.save(path);
+  if (vm.count("json")) {
+    std::cout << json{{"path", path}, {"noise", table.data()}, {"skipped", skipped}}.dump(2) << "\n";
+    return 0;
+  }
+  for (const auto& name : names) {
+    if (skipped.contains(name)) {
+      std::cout << name << ": skipped (" << skipped[name].get<std::string>() << ")\n";
+      continue;
+    }
+    for (const auto& [metric, m] : table.data()["benches"][name]["metrics"].items())
+      std::cout << std::left << std::setw(14) << name << std::setw(18) << metric << "±"
+                << (m["noise"].is_number() ? num(m["noise"].get<double>() * 100) + "%" : "default") << "\n";
+  }
+  std::cout << "stored in " << path << "\n";
+  return 0;
+}
+
+int run_bench_verb(const std::vector<std::string>& args) {
+  if (args.empty() || args[0] == "--help" || args[0] == "-h") {
+    (args.empty() ? std::cerr : std::cout) << "usage: tunectl bench " << kUsage << "\n\nbenchmarks: ";
+    for (const auto& n : bench_names()) (args.empty() ? std::cerr : std::cout) << n << " ";
+    (args.empty() ? std::cerr : std::cout) << "\n";
+    return args.empty() ? kExitUsage : kExitOk;
+  }
+  const std::vector<std::string> rest(args.begin() + 1, args.end());
+  if (args[0] == "list") return run_list(rest);
+  if (args[0] == "compare") return run_compare(rest);
+  if (args[0] == "calibrate") return run_calibrate(rest);
+  return run_named(args[0], rest);
+}
+
+}  // namespace
+
+Verb verb_bench() { return {"bench", "run microbenchmarks, compare results with honest statistics", run_bench_verb}; }
+
+}  // namespace tunectl::cli

@@ -1,0 +1,54 @@
+// tunectl verify: drift detection for cron and CI. Detail on stdout; the exit code is the verdict.
+#include <iostream>
+
+#include "core/table.h"
+#include "cli/verb.h"
+#include "tuner/plan/planner.h"
+#include "tuner/plan/verify.h"
+
+namespace tunectl::cli {
+namespace {
+
+void print_report(std::ostream& out, const VerifyReport& r) {
+  out << "verify: profile " << r.profile << " (sha256 " << r.profile_digest.substr(0, 12) << ") on root " << r.root << "\n\n";
+  Table t({{"KNOB"}, {"EXPECTED"}, {"ACTUAL"}, {"EFFECTIVE"}, {"STATUS"}, {"DETAIL"}});
+  for (const auto& i : r.items) t.add_row({i.knob, i.expected, i.actual, i.effective, i.status, i.detail});
+  t.print(out, "  ");
+  out << "\n";
+  std::string summary;
+  for (const auto& [status, n] : r.summary) summary += (summary.empty() ? "" : ", ") + std::to_string(n) + " " + status;
+  out << (r.ok ? "OK" : "DRIFT") << ": " << (summary.empty() ? "nothing to check" : summary) << "\n";
+  for (const auto& n : r.notes) out << "note: " << n << "\n";
+}
+
+int run_verify(const std::vector<std::string>& args) {
+  po::options_description opts("verify options");
+  opts.add_options()
+      ("profile,p", po::value<std::string>()->required(), "built-in profile name or path to a .json profile")
+      ("root", po::value<std::string>()->default_value("/"), "host root: / (live) or a captured tree")
+      ("json", "print the report as JSON and nothing else");
+  po::variables_map vm;
+  if (!parse_options("verify",
+                     "-p PROFILE [--root DIR] [--json]\n\n"
+                     "Checks every knob of the profile: expected, actual, effective, and a status:\n"
+                     "  ok, drift, pending (as desired, effect not visible yet), not-settable (the host\n"
+                     "  cannot take it), missing (file or cgroup absent).\n"
+                     "Exit 0 when nothing drifted or is missing (pending and not-settable do not fail),\n"
+                     "1 on drift or missing, 2 on a bad profile or option. Writes nothing.",
+                     opts, args, vm))
+    return 0;
+  const Profile profile = load_profile(vm["profile"].as<std::string>());
+  const Host host = host_for_root(vm["root"].as<std::string>());
+  const VerifyReport r = verify_profile(host, plan_snapshot(host), profile);
+  if (vm.count("json"))
+    std::cout << json(r).dump(2) << "\n";
+  else
+    print_report(std::cout, r);
+  return verify_exit_code(r);
+}
+
+}  // namespace
+
+Verb verb_verify() { return {"verify", "check the host against a profile: ok / drift / pending (exit 1 on drift)", run_verify}; }
+
+}  // namespace tunectl::cli

@@ -1,0 +1,51 @@
+#include "core/read_field.h"
+
+#include <cerrno>
+
+namespace tunectl {
+
+std::optional<std::string> read_field(const Host& host, const std::string& path, ProbeErrors& errors,
+                                      Presence presence) {
+  ReadResult r = host.read(path);
+  if (!r.ok) {
+    if (!(r.err == ENOENT && presence == Presence::kOptional)) errors.push_back(r.error);
+    return std::nullopt;
+  }
+  return trim(r.data);
+}
+
+std::optional<int64_t> read_int_field(const Host& host, const std::string& path, ProbeErrors& errors,
+                                      Presence presence) {
+  auto text = read_field(host, path, errors, presence);
+  if (!text) return std::nullopt;
+  auto v = parse_int(*text);
+  if (!v) errors.push_back(path + ": not an integer: '" + text->substr(0, 64) + "'");
+  return v;
+}
+
+std::optional<CpuSet> read_cpulist_field(const Host& host, const std::string& path, ProbeErrors& errors,
+                                         Presence presence) {
+  auto text = read_field(host, path, errors, presence);
+  if (!text) return std::nullopt;
+  auto p = parse_cpulist(*text);
+  if (!p.ok()) errors.push_back(path + ": " + p.error);
+  return p.value;
+}
+
+std::optional<std::string> read_choice_field(const Host& host, const std::string& path,
+                                             ProbeErrors& errors, Presence presence) {
+  auto text = read_field(host, path, errors, presence);
+  if (!text) return std::nullopt;
+  auto p = parse_bracketed(*text);
+  if (!p.ok()) {
+    errors.push_back(path + ": " + p.error);
+    return std::nullopt;
+  }
+  if (p.value->selected.empty()) {
+    errors.push_back(path + ": no bracketed choice in '" + text->substr(0, 64) + "'");
+    return std::nullopt;
+  }
+  return p.value->selected;
+}
+
+}  // namespace tunectl

@@ -1,0 +1,318 @@
+#include "tuner/apply/journal.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <ctime>
+#include <set>
+#include <tuple>
+
+#include "core/errors.h"
+
+namespace tunectl {
+namespace {
+
+// Owns one descriptor for the scope of a function.
+class ScopedFd {
+ public:
+  explicit ScopedFd(int fd) : fd_(fd) {}
+  ~ScopedFd() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  ScopedFd(const ScopedFd&) = delete;
+  ScopedFd& operator=(const ScopedFd&) = delete;
+  int get() const { return fd_; }
+
+ private:
+  int fd_;
+};
+
+[[noreturn]] void fail(const std::string& what, int err) {
+  const std::string msg = what + ": " + std::strerror(err);
+  if (err == EACCES || err == EPERM || err == EROFS) throw NotPermitted(msg);
+  throw TransactionError(msg);
+}
+
+int write_all(int fd, const std::string& bytes) {
+  size_t done = 0;
+  while (done < bytes.size()) {
+    ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return errno;
+    done += static_cast<size_t>(n);
+  }
+  return 0;
+}
+
+void fsync_dir(const std::string& dir) {
+  ScopedFd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (fd.get() < 0 || ::fsync(fd.get()) != 0) fail("cannot fsync " + dir, errno);
+}
+
+// The transactions dir, created (and made durable in its parent) on first use.
+void ensure_journal_dir(const std::string& state_dir) {
+  const std::string dir = journal_dir(state_dir);
+  if (::mkdir(dir.c_str(), 0700) == 0)
+    fsync_dir(state_dir);
+  else if (errno != EEXIST)
+    fail("cannot create " + dir, errno);
+}
+
+json header_to_json(const JournalHeader& h) {
+  json knobs = json::array();
+  for (const auto& k : h.knobs)
+    knobs.push_back({{"index", k.index}, {"knob", k.knob}, {"action", k.action}, {"value", k.value},
+                     {"before_b64", k.before ? json(base64_encode(*k.before)) : json(nullptr)}});
+  return {{"schema", kJournalSchema}, {"event", "begin"}, {"id", h.id}, {"profile", h.profile},
+          {"profile_digest", h.profile_digest}, {"root", h.root}, {"started_at", h.started_at},
+          {"pid", h.pid}, {"knobs", knobs}, {"plan", h.plan}};
+}
+
+JournalHeader header_from_json(const json& j) {
+  if (j.value("schema", "") != kJournalSchema || j.value("event", "") != "begin")
+    throw TransactionError("not a " + std::string(kJournalSchema) + " header");
+  JournalHeader h;
+  h.id = j.at("id").get<std::string>();
+  h.profile = j.at("profile").get<std::string>();
+  h.profile_digest = j.at("profile_digest").get<std::string>();
+  h.root = j.at("root").get<std::string>();
+  h.started_at = j.at("started_at").get<std::string>();
+  h.pid = j.at("pid").get<int>();
+  h.plan = j.at("plan").get<Plan>();
+  for (const auto& k : j.at("knobs")) {
+    JournalKnob jk;
+    jk.index = k.at("index").get<size_t>();
+    jk.knob = k.at("knob").get<std::string>();
+    jk.action = k.at("action").get<std::string>();
+    jk.value = k.at("value").get<std::string>();
+    if (!k.at("before_b64").is_null()) jk.before = base64_decode(k.at("before_b64").get<std::string>());
+    if (jk.index != h.knobs.size()) throw TransactionError("knob indexes out of order");
+    h.knobs.push_back(std::move(jk));
+  }
+  return h;
+}
+
+const char kB64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+}  // namespace
+
+std::string JournalRecord::state() const {
+  for (auto it = events.rbegin(); it != events.rend(); ++it)
+    if (it->value("event", "") == "state") return it->value("state", "open");
+  return "open";
+}
+
+std::string JournalRecord::state_at(const std::string& state) const {
+  for (auto it = events.rbegin(); it != events.rend(); ++it)
+    if (it->value("event", "") == "state" && it->value("state", "") == state) return it->value("at", "");
+  return "";
+}
+
+std::vector<size_t> JournalRecord::attempted() const {
+  std::set<size_t> idx;
+  for (const auto& e : events)
+    if (e.value("event", "") == "writing") idx.insert(e.at("index").get<size_t>());
+  return {idx.begin(), idx.end()};
+}
+
+JournalWriter JournalWriter::create(const std::string& state_dir, const JournalHeader& header) {
+  ensure_journal_dir(state_dir);
+  const std::string dir = journal_dir(state_dir);
+  const std::string path = dir + "/" + header.id + ".journal";
+  const std::string tmp = dir + "/." + header.id + ".journal.tmp";
+  {
+    ScopedFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
+    if (fd.get() < 0) fail("cannot create " + tmp, errno);
+    if (int err = write_all(fd.get(), header_to_json(header).dump() + "\n")) fail("cannot write " + tmp, err);
+    if (::fsync(fd.get()) != 0) fail("cannot fsync " + tmp, errno);
+  }
+  // Never replace an existing record: its transaction may still need rolling back.
+  if (::renameat2(AT_FDCWD, tmp.c_str(), AT_FDCWD, path.c_str(), RENAME_NOREPLACE) != 0) {
+    const int err = errno;
+    ::unlink(tmp.c_str());
+    fail("cannot rename " + tmp + " to " + path, err);
+  }
+  fsync_dir(dir);  // the rename itself must survive a power loss before the first knob write
+  return reopen(path);
+}
+
+JournalWriter JournalWriter::reopen(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDWR | O_APPEND | O_CLOEXEC);
+  if (fd < 0) fail("cannot open " + path, errno);
+  JournalWriter jw(fd, path);
+  // A torn last line (power loss mid-append) would swallow the next event; cut it off first.
+  // Its action had not started: marks are durable before the write they announce.
+  struct stat st;
+  if (::fstat(fd, &st) != 0) fail("cannot stat " + path, errno);
+  off_t end = st.st_size;
+  char c = '\n';
+  while (end > 0 && ::pread(fd, &c, 1, end - 1) == 1 && c != '\n') --end;
+  if (end != st.st_size) {
+    if (::ftruncate(fd, end) != 0 || ::fdatasync(fd) != 0) fail("cannot repair the torn end of " + path, errno);
+  }
+  return jw;
+}
+
+void JournalWriter::append(json event, bool durable) {
+  event["at"] = utc_now();
+  // One write(2) of a whole line on an O_APPEND fd: a reader sees the line entirely or not at all
+  // (bar a power loss, which the reader tolerates for the last line).
+  if (int err = write_all(fd_, event.dump(-1, ' ', false, json::error_handler_t::replace) + "\n"))
+    fail("cannot append to " + path_, err);
+  if (durable && ::fdatasync(fd_) != 0) fail("cannot fsync " + path_, errno);
+}
+
+JournalWriter::~JournalWriter() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+std::string journal_dir(const std::string& state_dir) { return state_dir + "/transactions"; }
+
+JournalRecord parse_journal(const std::string& path, const std::string& text) {
+  JournalRecord rec;
+  rec.path = path;
+  size_t pos = 0, line_no = 0;
+  while (pos < text.size()) {
+    size_t nl = text.find('\n', pos);
+    const bool complete = nl != std::string::npos;
+    const std::string line = text.substr(pos, complete ? nl - pos : std::string::npos);
+    pos = complete ? nl + 1 : text.size();
+    ++line_no;
+    json j = json::parse(line, nullptr, false);
+    if (j.is_discarded() || !j.is_object()) {
+      // Only an append cut short by a power loss can be unterminated or unparsable, and only last.
+      if (pos >= text.size() && line_no > 1) break;
+      throw TransactionError(path + ": line " + std::to_string(line_no) + ": corrupt journal entry");
+    }
+    if (line_no == 1) {
+      try {
+        rec.header = header_from_json(j);
+      } catch (const std::exception& e) {
+        throw TransactionError(path + ": line 1: bad header: " + e.what());
+      }
+    } else {
+      if (!j.contains("event")) throw TransactionError(path + ": line " + std::to_string(line_no) + ": no event");
+      rec.events.push_back(std::move(j));
+    }
+  }
+  if (line_no == 0) throw TransactionError(path + ": empty journal");
+  return rec;
+}
+
+JournalRecord load_journal(const std::string& path) {
+  ScopedFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (fd.get() < 0) fail("cannot read " + path, errno);
+  std::string text;
+  char buf[65536];
+  for (;;) {
+    ssize_t n = ::read(fd.get(), buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) fail("cannot read " + path, errno);
+    if (n == 0) break;
+    text.append(buf, static_cast<size_t>(n));
+  }
+  return parse_journal(path, text);
+}
+
+std::vector<JournalRecord> load_journals(const std::string& state_dir) {
+  const std::string dir = journal_dir(state_dir);
+  std::vector<JournalRecord> out;
+  DIR* d = ::opendir(dir.c_str());
+  if (!d) {
+    if (errno == ENOENT) return out;
+    fail("cannot read " + dir, errno);
+  }
+  std::vector<std::string> names;
+  while (struct dirent* e = ::readdir(d)) {
+    const std::string name = e->d_name;
+    // Dot files are tmp headers from an apply that died before its rename: nothing was written.
+    if (name[0] == '.' || name.size() < 9 || name.compare(name.size() - 8, 8, ".journal") != 0) continue;
+    names.push_back(name);
+  }
+  ::closedir(d);
+  for (const auto& name : names) out.push_back(load_journal(dir + "/" + name));
+  std::sort(out.begin(), out.end(), [](const JournalRecord& a, const JournalRecord& b) {
+    return std::tie(a.header.started_at, a.header.id) < std::tie(b.header.started_at, b.header.id);
+  });
+  return out;
+}
+
+std::string new_transaction_id() {
+  std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  ::gmtime_r(&t, &tm);
+  char stamp[32];
+  std::strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &tm);
+  unsigned short r = 0;
+  if (::getrandom(&r, sizeof r, 0) != static_cast<ssize_t>(sizeof r)) r = static_cast<unsigned short>(::getpid());
+  char suffix[8];
+  std::snprintf(suffix, sizeof suffix, "%04x", r);
+  return std::string(stamp) + "-" + suffix;
+}
+
+std::string utc_now() {
+  using namespace std::chrono;
+  const auto now = system_clock::now();
+  const auto us = duration_cast<microseconds>(now.time_since_epoch()).count() % 1000000;
+  std::time_t t = system_clock::to_time_t(now);
+  std::tm tm{};
+  ::gmtime_r(&t, &tm);
+  char stamp[40];
+  std::strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%S", &tm);
+  char frac[16];
+  std::snprintf(frac, sizeof frac, ".%06lldZ", static_cast<long long>(us));
+  return std::string(stamp) + frac;
+}
+
+std::string base64_encode(const std::string& bytes) {
+  std::string out;
+  out.reserve((bytes.size() + 2) / 3 * 4);
+  size_t i = 0;
+  for (; i + 2 < bytes.size(); i += 3) {
+    unsigned v = (static_cast<unsigned char>(bytes[i]) << 16) | (static_cast<unsigned char>(bytes[i + 1]) << 8) |
+                 static_cast<unsigned char>(bytes[i + 2]);
+    out += {kB64[v >> 18], kB64[(v >> 12) & 63], kB64[(v >> 6) & 63], kB64[v & 63]};
+  }
+  if (i + 1 == bytes.size()) {
+    unsigned v = static_cast<unsigned char>(bytes[i]) << 16;
+    out += {kB64[v >> 18], kB64[(v >> 12) & 63], '=', '='};
+  } else if (i + 2 == bytes.size()) {
+    unsigned v = (static_cast<unsigned char>(bytes[i]) << 16) | (static_cast<unsigned char>(bytes[i + 1]) << 8);
+    out += {kB64[v >> 18], kB64[(v >> 12) & 63], kB64[(v >> 6) & 63], '='};
+  }
+  return out;
+}
+
+std::string base64_decode(const std::string& text) {
+  if (text.size() % 4 != 0) throw TransactionError("base64: length not a multiple of 4");
+  std::string out;
+  unsigned v = 0;
+  int bits = 0;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (c == '=') {
+      if (i + 2 < text.size() || (i + 1 < text.size() && text[i + 1] != '='))
+        throw TransactionError("base64: padding inside the text");
+      break;
+    }
+    const char* p = std::strchr(kB64, c);
+    if (!p || c == '\0') throw TransactionError("base64: bad character");
+    v = (v << 6) | static_cast<unsigned>(p - kB64);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out.push_back(static_cast<char>((v >> bits) & 0xff));
+    }
+  }
+  return out;
+}
+
+}  // namespace tunectl

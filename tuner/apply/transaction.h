@@ -1,0 +1,112 @@
+// Transactions: a plan applied as one unit that can always be undone.
+//
+// apply:    lock the state dir, refuse while a transaction is open, journal every knob's previous
+//           bytes (tuner/journal.h) before the first write, write in plan order, read each knob
+//           back and check its effect; on the first failure restore everything in reverse.
+// rollback: restore the previous bytes of the last (or named) transaction, open ones included
+//           (crash recovery), verify they read back, record it.
+// history:  every recorded transaction.
+// Front ends (CLI verbs, Python) call apply_profile / rollback / history and only print.
+#pragma once
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/host.h"
+#include "core/json.h"
+#include "tuner/apply/journal.h"
+#include "tuner/plan/plan.h"
+
+namespace tunectl {
+
+// One planned change and what became of it.
+struct TxChange {
+  size_t index = 0;
+  std::string knob, value, current, desired, why, source;
+  std::string action = "write";  // or "mkdir" (a cgroup the profile creates)
+  bool per_netns = false;
+  // planned (dry run) | not-written | attempted (write may have happened: crash) | written |
+  // failed | restored | restore-failed
+  std::string status;
+  std::optional<std::string> before;    // exact previous raw bytes (null: mkdir, or in a new group)
+  std::optional<std::string> after;     // raw bytes read back after the write
+  std::optional<std::string> found;     // raw bytes found when rolling back (drift shows here)
+  std::optional<std::string> restored;  // raw bytes read back after restoring
+  std::optional<std::string> effect;    // ok | pending | failed | n/a
+  std::optional<std::string> effect_detail;
+  std::optional<std::string> error;
+};
+
+struct Transaction {
+  std::optional<std::string> id;  // null when nothing was journaled (dry run, nothing to change)
+  // dry-run | unchanged | open | applied | rolled-back
+  std::string state;
+  std::string profile, profile_digest, root;
+  std::optional<std::string> state_dir, journal, started_at, finished_at, rolled_back_at;
+  std::vector<TxChange> changes;
+  std::vector<Change> already;  // already as desired
+  std::vector<Change> skipped;  // not settable / missing, with reasons; never written
+  std::vector<std::string> recovered;  // open transactions rolled back first (apply --recover)
+  // Why an apply failed (kept in history) or why a rollback was incomplete. Success is told by
+  // `state` ("applied", "rolled-back"), not by the absence of an error.
+  std::optional<std::string> error;
+};
+void to_json(json& j, const TxChange& c);
+void to_json(json& j, const Transaction& t);
+// One history line: id, times, profile, digest, state, number of changes and of knobs written.
+json summary_json(const Transaction& t);
+
+// realpath of a --root; throws InputError when it is not a directory.
+std::string canonical_root(const std::string& root);
+// /var/lib/tunectl for the live host. A captured tree gets /var/lib/tunectl/roots/<name>-<hash of
+// its canonical path>: a tree's transactions never mix with the live host's, and `rollback
+// --root DIR` finds them again without --state-dir.
+std::string default_state_dir(const std::string& canonical_root);
+// `state_dir` when given, else the default for `root`.
+std::string state_dir_for(const std::string& root, const std::optional<std::string>& state_dir);
+// The live host needs root for apply and rollback (checked before anything is touched); a
+// captured tree needs only write access to its files and the state dir.
+void require_write_permission(const Host& host);
+
+// Builds the public view of a record (what history, rollback and apply report).
+Transaction transaction_from_record(const JournalRecord& rec, const std::string& state_dir);
+
+// The engine. The caller holds the StateLock and has made sure no transaction is open. Returns
+// state "applied"; "rolled-back" with `error` after a failure (everything written restored);
+// "open" with `error` if even that rollback was incomplete; "unchanged" (no journal) when there
+// is nothing to write. Throws NotPermitted (read-only mount) or ApplyError (unreadable knob)
+// before writing anything, the journal included.
+Transaction apply_plan(const Host& host, const Plan& plan, const std::string& state_dir);
+// Restores the knobs of `rec` that may have been written, newest first, and records the result.
+// The caller holds the StateLock. `cause`: "rollback", "recover".
+Transaction rollback_record(const Host& host, const JournalRecord& rec, const std::string& state_dir,
+                            const std::string& cause);
+
+struct ApplyRequest {
+  std::string profile;  // built-in name or path
+  std::string root = "/";
+  std::optional<std::string> state_dir;
+  bool dry_run = false;  // plan only: no lock, no journal, no write
+  bool recover = false;  // roll back an open transaction first
+  // Called with the plan, under the lock, before the journal is written; false aborts.
+  std::function<bool(const Plan&)> confirm;
+};
+Transaction apply_profile(const ApplyRequest& req);
+
+struct RollbackRequest {
+  std::string root = "/";
+  std::optional<std::string> state_dir;
+  // Roll back this transaction and every later one still in effect (newest first); default:
+  // the last transaction.
+  std::optional<std::string> to;
+};
+// The transactions rolled back, newest first. Stops at an incomplete rollback (its state is still
+// not "rolled-back" and its `error` says why).
+std::vector<Transaction> rollback(const RollbackRequest& req);
+
+// Every recorded transaction for this root, oldest first. Needs no lock and no root privilege
+// beyond reading the state dir.
+std::vector<Transaction> history(const std::string& root, const std::optional<std::string>& state_dir);
+
+}  // namespace tunectl

@@ -1,0 +1,182 @@
+// Receive/transmit packet steering, per queue:
+//   rps:<if>:rx-<N>       /sys/class/net/<if>/queues/rx-<N>/rps_cpus      (hex mask)
+//   rps_flow:<if>:rx-<N>  /sys/class/net/<if>/queues/rx-<N>/rps_flow_cnt  (power of two or 0)
+//   xps:<if>:tx-<N>       /sys/class/net/<if>/queues/tx-<N>/xps_cpus      (hex mask)
+// Desired CPU sets are cpulists ("0-3", "" = off) or explicit masks ("0x0f"); they are written as a
+// mask as wide as the kernel prints it for this host's possible CPUs. The global table size is
+// sysctl:net.core.rps_sock_flow_entries (knob_sysctl.cpp).
+#include <algorithm>
+#include <cerrno>
+
+#include "core/errors.h"
+#include "tuner/knobs/knob.h"
+#include "tuner/knobs/knob_util.h"
+
+namespace tunectl {
+namespace {
+using namespace knob_util;
+
+std::string queue_dir(const std::string& ifname, const std::string& queue) {
+  return "/sys/class/net/" + ifname + "/queues/" + queue;
+}
+
+std::optional<std::string> queue_not_settable(const Host& host, const std::string& ifname,
+                                              const std::string& queue, const std::string& path,
+                                              bool xps) {
+  if (!host.is_dir("/sys/class/net/" + ifname)) return "no network interface '" + ifname + "'";
+  if (!host.is_dir(queue_dir(ifname, queue))) return "interface " + ifname + " has no queue " + queue;
+  ReadResult r = host.read(path);
+  if (!r.ok) {
+    // Single-queue devices list xps_cpus but reading it fails with ENOENT.
+    if (xps && (r.err == ENOENT || r.err == EINVAL))
+      return "not applicable: " + ifname + " " + queue + " has no XPS map (single-queue device)";
+    if (r.err == ENOENT) return path + " does not exist (kernel without RPS/XPS?)";
+    return "cannot read " + r.error;
+  }
+  if (host.is_read_only(path)) return path + " is read-only";
+  return std::nullopt;
+}
+
+// A cpulist, or a hex mask when it says so ("0x..."), or when it is bytes read from the file.
+Parsed<CpuSet> parse_cpus(const std::string& value, bool raw) {
+  const std::string t = trim(value);
+  if (t.rfind("0x", 0) == 0 || t.rfind("0X", 0) == 0) return parse_hex_mask(t.substr(2));
+  if (raw) return parse_hex_mask(t);
+  return parse_cpulist(t);
+}
+
+class MaskKnob : public Knob {
+ public:
+  MaskKnob(const std::string& address, std::string kind, std::string ifname, std::string queue,
+           std::string file)
+      : Knob(address), kind_(std::move(kind)), ifname_(std::move(ifname)), queue_(std::move(queue)),
+        path_(queue_dir(ifname_, queue_) + "/" + file) {}
+
+  std::string kind() const override { return kind_; }
+  ReadResult read_raw(const Host& host) const override { return host.read(path_); }
+
+  // Canonical cpulist. Bytes from the file end in a newline and are hex masks; a desired value is
+  // a cpulist unless prefixed "0x". Use normalise_raw() for file bytes to be unambiguous.
+  std::string normalise(const std::string& value) const override {
+    const bool raw = !value.empty() && value.back() == '\n';
+    auto p = parse_cpus(value, raw);
+    return p.ok() ? format_cpulist(*p.value) : fold_ws(value);
+  }
+  std::string normalise_raw(const std::string& raw) const override {
+    auto p = parse_cpus(raw, true);
+    return p.ok() ? format_cpulist(*p.value) : fold_ws(raw);
+  }
+
+  std::optional<std::string> validate(const std::string& desired) const override {
+    auto p = parse_cpus(desired, false);
+    if (!p.ok()) return p.error + " (expected a cpulist like 0-3,8 or a mask like 0x0f; empty turns it off)";
+    return std::nullopt;
+  }
+
+  std::optional<std::string> validate_for(const Host& host, const std::string& desired) const override {
+    if (auto why = validate(desired)) return why;
+    auto n = possible_cpus(host);
+    auto cpus = *parse_cpus(desired, false).value;
+    if (n && !cpus.empty() && cpus.back() >= *n)
+      return "CPU " + std::to_string(cpus.back()) + " does not exist (this host has " + std::to_string(*n) + " possible CPUs)";
+    return std::nullopt;
+  }
+
+  WriteOutcome write(const Host& host, const std::string& desired) const override {
+    auto p = parse_cpus(desired, false);
+    if (!p.ok()) return WriteOutcome{EINVAL, address() + ": " + p.error};
+    int width = 1;
+    if (auto n = possible_cpus(host)) {
+      width = *n;
+    } else if (!p.value->empty()) {
+      width = p.value->back() + 1;
+    }
+    return write_file(host, address(), path_, format_hex_mask(*p.value, width) + "\n");
+  }
+
+  // The kernel accepts its own mask output back; captured trees get the exact bytes too.
+  WriteOutcome restore(const Host& host, const std::string& raw) const override {
+    return write_file(host, address(), path_, raw);
+  }
+
+  std::optional<std::string> not_settable(const Host& host) const override {
+    return queue_not_settable(host, ifname_, queue_, path_, kind_ == "xps");
+  }
+
+ private:
+  std::string kind_, ifname_, queue_, path_;
+};
+
+class FlowCntKnob : public Knob {
+ public:
+  FlowCntKnob(const std::string& address, std::string ifname, std::string queue)
+      : Knob(address), ifname_(std::move(ifname)), queue_(std::move(queue)),
+        path_(queue_dir(ifname_, queue_) + "/rps_flow_cnt") {}
+
+  std::string kind() const override { return "rps_flow"; }
+  ReadResult read_raw(const Host& host) const override { return host.read(path_); }
+  std::string normalise(const std::string& value) const override {
+    auto v = parse_int(trim(value));
+    return v ? std::to_string(*v) : fold_ws(value);
+  }
+  // The kernel rounds up to a power of two and reads back the rounded value; insisting on one
+  // keeps read-back equal to what was asked.
+  std::optional<std::string> validate(const std::string& desired) const override {
+    int64_t v = 0;
+    if (auto why = check_int(desired, 0, int64_t{1} << 30, &v)) return why;
+    if (v != 0 && (v & (v - 1)) != 0) return "must be 0 or a power of two, got " + std::to_string(v);
+    return std::nullopt;
+  }
+  WriteOutcome write(const Host& host, const std::string& desired) const override {
+    return write_file(host, address(), path_, normalise(desired) + "\n");
+  }
+  WriteOutcome restore(const Host& host, const std::string& raw) const override {
+    return write_file(host, address(), path_, raw);
+  }
+  std::optional<std::string> not_settable(const Host& host) const override {
+    return queue_not_settable(host, ifname_, queue_, path_, false);
+  }
+
+ private:
+  std::string ifname_, queue_, path_;
+};
+
+// "<kind>:<if>:<dir>-<N>" -> {if, queue}, throwing InputError with the reason.
+std::pair<std::string, std::string> parse_queue_address(const std::string& address, const std::string& dir) {
+  const auto parts = split(address, ':');
+  const std::string shape = parts[0] + ":<if>:" + dir + "-<N>";
+  if (parts.size() != 3) throw InputError("bad knob address '" + address + "': expected " + shape);
+  if (auto why = check_ifname(parts[1])) throw InputError("bad knob address '" + address + "': " + *why);
+  const std::string& q = parts[2];
+  const std::string num = q.rfind(dir + "-", 0) == 0 ? q.substr(dir.size() + 1) : "";
+  if (!is_digits(num) || num.size() > 5 || (num.size() > 1 && num[0] == '0'))
+    throw InputError("bad knob address '" + address + "': queue '" + q + "' is not " + dir + "-<N>");
+  return {parts[1], q};
+}
+
+}  // namespace
+
+KnobKind knob_kind_rps() {
+  return KnobKind{"rps", "rps:<if>:rx-<N>, e.g. rps:eth0:rx-0",
+    [](const std::string& a) -> std::unique_ptr<Knob> {
+      auto [ifname, q] = parse_queue_address(a, "rx");
+      return std::make_unique<MaskKnob>(a, "rps", ifname, q, "rps_cpus");
+    }};
+}
+
+KnobKind knob_kind_xps() {
+  return KnobKind{"xps", "xps:<if>:tx-<N>, e.g. xps:eth0:tx-0",
+    [](const std::string& a) -> std::unique_ptr<Knob> {
+      auto [ifname, q] = parse_queue_address(a, "tx");
+      return std::make_unique<MaskKnob>(a, "xps", ifname, q, "xps_cpus");
+    }};
+}
+
+KnobKind knob_kind_rps_flow() {
+  return KnobKind{"rps_flow", "rps_flow:<if>:rx-<N>, e.g. rps_flow:eth0:rx-0",
+    [](const std::string& a) -> std::unique_ptr<Knob> {
+      auto [ifname, q] = parse_queue_address(a, "rx");
+      return std::make_unique<FlowCntKnob>(a, ifname, q);
+    }};
+}
+}  // namespace tunectl
