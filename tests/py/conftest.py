@@ -14,6 +14,11 @@ FIXTURE_HOSTS = SOURCE_DIR / "tests" / "fixtures" / "hosts"
 TUNECTL_BIN = os.environ.get("TUNECTL_BIN", str(SOURCE_DIR / "build" / "tunectl"))
 
 
+def pytest_sessionstart(session):
+    """Git does not keep the fixture trees' read-only modes (managed IRQs are 0444): restore them."""
+    subprocess.run(["bash", str(SOURCE_DIR / "tests" / "fixtures" / "restore-modes.sh")], check=True)
+
+
 def fixture_host_names():
     return sorted(p.name for p in FIXTURE_HOSTS.iterdir() if p.is_dir()) if FIXTURE_HOSTS.is_dir() else []
 
