@@ -10,11 +10,13 @@
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
-#include <fstream>
 #include <sstream>
 
 #include "core/clock.h"
 #include "core/errors.h"
+#include "core/file_io.h"
+#include "core/unique_fd.h"
+#include "bench/result_file.h"
 #include "bench/stats.h"
 
 namespace tunectl::bench {
@@ -64,10 +66,13 @@ NoiseTable NoiseTable::load(const std::string& path) {
   NoiseTable t;
   t.path_ = path;
   t.data_ = {{"schema", kNoiseSchema}, {"hostname", hostname()}, {"benches", json::object()}};
-  std::ifstream in(path);
-  if (!in) return t;  // not calibrated yet
+  const ReadResult r = read_regular_file(path, kMaxResultFileBytes);
+  // Missing, or unreadable (a user reading root's 0700 state dir): not calibrated, defaults apply.
+  // Something there that is no plain file of sane size is an error, like a corrupt file.
+  if (!r.ok && r.err != EISDIR && r.err != EINVAL && r.err != EFBIG) return t;
+  if (!r.ok) throw InputError(r.error);
   try {
-    json j = json::parse(in);
+    json j = json::parse(r.data);
     if (j.value("schema", "") != kNoiseSchema || !j.contains("benches") || !j["benches"].is_object())
       throw InputError(path + ": not a " + std::string(kNoiseSchema) + " file");
     t.data_ = std::move(j);
@@ -117,11 +122,12 @@ void NoiseTable::save(const std::string& path) const {
   if (slash != std::string::npos && slash > 0) mkdirs(path.substr(0, slash));
   const std::string tmp = path + ".tmp";
   const std::string text = data_.dump(2) + "\n";
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) throw Error("open " + tmp + ": " + std::strerror(errno));
-  const bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) && ::fsync(fd) == 0;
+  UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+  if (!fd.valid()) throw Error("open " + tmp + ": " + std::strerror(errno));
+  const bool ok =
+      ::write(fd.get(), text.data(), text.size()) == static_cast<ssize_t>(text.size()) && ::fsync(fd.get()) == 0;
   const int err = errno;
-  ::close(fd);
+  fd.reset();
   if (!ok || ::rename(tmp.c_str(), path.c_str()) != 0) {
     const std::string why = std::strerror(ok ? errno : err);
     ::unlink(tmp.c_str());

@@ -22,6 +22,7 @@
 #include "probes/cgroup.h"
 #include "core/errors.h"
 #include "core/parse.h"
+#include "core/unique_fd.h"
 #include "bench/bench.h"
 #include "tuner/knobs/knob.h"
 
@@ -87,25 +88,18 @@ class Child {
 class Pipe {
  public:
   Pipe() {
-    if (::pipe2(fd_, O_CLOEXEC) != 0) throw Error(std::string("pipe: ") + std::strerror(errno));
+    int fds[2];
+    if (::pipe2(fds, O_CLOEXEC) != 0) throw Error(std::string("pipe: ") + std::strerror(errno));
+    read_.reset(fds[0]);
+    write_.reset(fds[1]);
   }
-  ~Pipe() {
-    close_read();
-    close_write();
-  }
-  Pipe(const Pipe&) = delete;
-  Pipe& operator=(const Pipe&) = delete;
-  int read_end() const { return fd_[0]; }
-  int write_end() const { return fd_[1]; }
-  void close_read() { close_fd(0); }
-  void close_write() { close_fd(1); }
+  int read_end() const { return read_.get(); }
+  int write_end() const { return write_.get(); }
+  void close_read() { read_.reset(); }
+  void close_write() { write_.reset(); }
 
  private:
-  void close_fd(int i) {
-    if (fd_[i] >= 0) ::close(fd_[i]);
-    fd_[i] = -1;
-  }
-  int fd_[2] = {-1, -1};
+  UniqueFd read_, write_;
 };
 
 class CpuQuota : public Benchmark {
@@ -146,9 +140,9 @@ class CpuQuota : public Benchmark {
     version_ = cg.cpu_controller.value_or("");
     remove_stale(cg.cpu_mount.value_or(""));
     path_ = "/" + std::string(kPrefix) + std::to_string(::getpid());
-    CgroupDirOutcome made = make_cgroup_dir(host_, address("cpu.max"));
+    WriteOutcome made = make_knob("cgroup_dir:" + path_)->write(host_, "present");
     if (!made.ok()) throw Error(made.message);
-    dir_ = made.dir;  // ours by name even if a dead run with our pid left it
+    dir_ = cg.cpu_mount.value_or("") + path_;  // ours by name even if a dead run with our pid left it
     // The runner calls teardown only after a successful setup: undo the directory here.
     try {
       set_limit("cpu.max", std::to_string(o.integer("quota")) + " " + std::to_string(o.integer("period")));
@@ -167,7 +161,7 @@ class CpuQuota : public Benchmark {
 
   void teardown() override {
     if (dir_.empty()) return;
-    remove_cgroup_dir(host_, address("cpu.max"));  // empty: every child has been reaped
+    make_knob("cgroup_dir:" + path_)->write(host_, "absent");  // empty: every child has been reaped
     dir_.clear();
   }
 
@@ -178,8 +172,8 @@ class CpuQuota : public Benchmark {
     const pid_t pid = ::fork();
     if (pid < 0) throw Error(std::string("fork: ") + std::strerror(errno));
     if (pid == 0) {
-      ::close(go.write_end());  // so the child sees EOF, not a hang, if the parent gives up
-      ::close(out.read_end());
+      go.close_write();  // so the child sees EOF, not a hang, if the parent gives up
+      out.close_read();
       busy_child(parent, go.read_end(), out.write_end(), static_cast<int>(o.integer("threads")),
                  static_cast<double>(o.integer("duration-ms")) / 1000.0);
     }
@@ -270,7 +264,7 @@ class CpuQuota : public Benchmark {
       if (name.rfind(kPrefix, 0) != 0) continue;
       auto pid = parse_int(name.substr(std::strlen(kPrefix)));
       if (pid && ::kill(static_cast<pid_t>(*pid), 0) != 0 && errno == ESRCH)
-        remove_cgroup_dir(host_, "cgroup:/" + name + ":cpu.max");
+        make_knob("cgroup_dir:/" + name)->write(host_, "absent");
     }
   }
 

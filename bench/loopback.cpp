@@ -52,24 +52,6 @@ std::vector<int> allowed_cpus() {
 
 }  // namespace
 
-Fd& Fd::operator=(Fd&& o) noexcept {
-  if (this != &o) {
-    reset();
-    fd_ = o.release();
-  }
-  return *this;
-}
-Fd::~Fd() { reset(); }
-int Fd::release() {
-  int fd = fd_;
-  fd_ = -1;
-  return fd;
-}
-void Fd::reset() {
-  if (fd_ >= 0) ::close(fd_);
-  fd_ = -1;
-}
-
 Worker::Worker(std::function<void()> fn)
     : thread_([this, fn = std::move(fn)] {
         try {
@@ -129,7 +111,7 @@ Keepalive keepalive_option(const Options& opts) {
 }
 
 Listener listen_loopback(int backlog) {
-  Listener l{Fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)), 0};
+  Listener l{UniqueFd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)), 0};
   if (l.fd.get() < 0) fail("socket");
   set_timeouts(l.fd.get());  // accept() honours SO_RCVTIMEO
   sockaddr_in a = loopback_addr(0);
@@ -141,15 +123,15 @@ Listener listen_loopback(int backlog) {
   return l;
 }
 
-Fd accept_conn(const Listener& l) {
-  Fd fd(::accept4(l.fd.get(), nullptr, nullptr, SOCK_CLOEXEC));
+UniqueFd accept_conn(const Listener& l) {
+  UniqueFd fd(::accept4(l.fd.get(), nullptr, nullptr, SOCK_CLOEXEC));
   if (fd.get() < 0) fail("accept");
   set_timeouts(fd.get());
   return fd;
 }
 
-Fd connect_loopback(uint16_t port) {
-  Fd fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+UniqueFd connect_loopback(uint16_t port) {
+  UniqueFd fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
   if (fd.get() < 0) fail("socket");
   set_timeouts(fd.get());
   sockaddr_in a = loopback_addr(port);
@@ -157,9 +139,11 @@ Fd connect_loopback(uint16_t port) {
   return fd;
 }
 
-void set_nodelay(const Fd& fd, bool on) { set_int(fd.get(), IPPROTO_TCP, TCP_NODELAY, on ? 1 : 0, "TCP_NODELAY"); }
+void set_nodelay(const UniqueFd& fd, bool on) {
+  set_int(fd.get(), IPPROTO_TCP, TCP_NODELAY, on ? 1 : 0, "TCP_NODELAY");
+}
 
-void set_keepalive(const Fd& fd, const Keepalive& k) {
+void set_keepalive(const UniqueFd& fd, const Keepalive& k) {
   if (!k.on) return;
   set_int(fd.get(), SOL_SOCKET, SO_KEEPALIVE, 1, "SO_KEEPALIVE");
   if (k.idle) set_int(fd.get(), IPPROTO_TCP, TCP_KEEPIDLE, k.idle, "TCP_KEEPIDLE");
@@ -167,12 +151,12 @@ void set_keepalive(const Fd& fd, const Keepalive& k) {
   if (k.cnt) set_int(fd.get(), IPPROTO_TCP, TCP_KEEPCNT, k.cnt, "TCP_KEEPCNT");
 }
 
-void set_linger_abort(const Fd& fd) {
+void set_linger_abort(const UniqueFd& fd) {
   linger lg{1, 0};
   if (::setsockopt(fd.get(), SOL_SOCKET, SO_LINGER, &lg, sizeof lg) != 0) fail("setsockopt SO_LINGER");
 }
 
-void send_all(const Fd& fd, const char* data, size_t len) {
+void send_all(const UniqueFd& fd, const char* data, size_t len) {
   while (len > 0) {
     ssize_t n = ::send(fd.get(), data, len, MSG_NOSIGNAL);
     if (n < 0) {
@@ -184,7 +168,7 @@ void send_all(const Fd& fd, const char* data, size_t len) {
   }
 }
 
-bool recv_all(const Fd& fd, char* data, size_t len) {
+bool recv_all(const UniqueFd& fd, char* data, size_t len) {
   size_t got = 0;
   while (got < len) {
     ssize_t n = ::recv(fd.get(), data + got, len - got, 0);

@@ -10,26 +10,9 @@
 #include <vector>
 
 #include "bench/bench.h"
+#include "core/unique_fd.h"
 
 namespace tunectl::bench::loopback {
-
-// An owned file descriptor.
-class Fd {
- public:
-  Fd() = default;
-  explicit Fd(int fd) : fd_(fd) {}
-  Fd(Fd&& o) noexcept : fd_(o.release()) {}
-  Fd& operator=(Fd&& o) noexcept;
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  ~Fd();
-  int get() const { return fd_; }
-  int release();
-  void reset();
-
- private:
-  int fd_ = -1;
-};
 
 // A thread that is always joined; an exception thrown inside it is rethrown by join().
 class Worker {
@@ -63,18 +46,18 @@ Keepalive keepalive_option(const Options& opts);
 // Sockets on 127.0.0.1. Every socket gets send/receive timeouts so a broken peer ends the run
 // with an error instead of hanging it.
 struct Listener {
-  Fd fd;
+  UniqueFd fd;
   uint16_t port = 0;
 };
 Listener listen_loopback(int backlog);
-Fd accept_conn(const Listener& l);
-Fd connect_loopback(uint16_t port);
-void set_nodelay(const Fd& fd, bool on);
-void set_keepalive(const Fd& fd, const Keepalive& k);
-void set_linger_abort(const Fd& fd);  // SO_LINGER {1, 0}: close() sends RST, no TIME_WAIT
+UniqueFd accept_conn(const Listener& l);
+UniqueFd connect_loopback(uint16_t port);
+void set_nodelay(const UniqueFd& fd, bool on);
+void set_keepalive(const UniqueFd& fd, const Keepalive& k);
+void set_linger_abort(const UniqueFd& fd);  // SO_LINGER {1, 0}: close() sends RST, no TIME_WAIT
 
-void send_all(const Fd& fd, const char* data, size_t len);
+void send_all(const UniqueFd& fd, const char* data, size_t len);
 // False on a clean EOF before the first byte; throws on errors and EOF mid-message.
-bool recv_all(const Fd& fd, char* data, size_t len);
+bool recv_all(const UniqueFd& fd, char* data, size_t len);
 
 }  // namespace tunectl::bench::loopback

@@ -12,6 +12,7 @@
 #include "core/clock.h"
 #include "core/errors.h"
 #include "core/parse.h"
+#include "probes/cgroup_mounts.h"
 #include "bench/stats.h"
 
 namespace tunectl::bench {
@@ -28,20 +29,10 @@ struct Throttling {
 std::vector<std::string> own_cpu_stat_files(const Host& host) {
   std::string v2_mount, v1_cpu_mount;
   if (auto mi = host.read("/proc/self/mountinfo"); mi.ok) {
-    std::istringstream in(mi.data);
-    for (std::string line; std::getline(in, line);) {
-      const auto f = split_ws(line);
-      const auto dash = std::find(f.begin(), f.end(), "-");
-      // "id parent dev root mountpoint options [optional...] - fstype source superoptions"
-      if (f.size() < 5 || dash == f.end() || f.end() - dash < 4) continue;
-      const std::string& fstype = *(dash + 1);
-      if (fstype == "cgroup2" && v2_mount.empty()) v2_mount = f[4];
-      if (fstype == "cgroup") {
-        std::istringstream opts(*(dash + 3));
-        for (std::string o; std::getline(opts, o, ',');)
-          if (o == "cpu") v1_cpu_mount = f[4];
-      }
-    }
+    const auto mounts = parse_cgroup_mounts(mi.data);
+    v2_mount = unified_mount(mounts).value_or("");
+    // No v2 controller list: the cpu controller's home is then the v1 mount carrying it, if any.
+    if (const auto cpu = locate_cgroups(mounts, "").cpu) v1_cpu_mount = cpu->mount;
   }
   std::vector<std::string> files;
   auto add_chain = [&](const std::string& mount, std::string path) {
@@ -96,7 +87,7 @@ struct EnvPoint {
 
 class EnvSampler {
  public:
-  EnvSampler() : host_("/"), cpu_stat_files_(own_cpu_stat_files(host_)) {}
+  explicit EnvSampler(const Host& host) : host_(host), cpu_stat_files_(own_cpu_stat_files(host_)) {}
 
   EnvPoint sample() const {
     EnvPoint p;
@@ -122,7 +113,7 @@ class EnvSampler {
   bool throttling_known() const { return !cpu_stat_files_.empty(); }
 
  private:
-  Host host_;
+  const Host& host_;
   std::vector<std::string> cpu_stat_files_;
 };
 
@@ -164,8 +155,7 @@ std::optional<std::string> disturbance(const json& env) {
 }
 
 
-json static_env(const EnvSampler& sampler) {
-  const Host host("/");
+json static_env(const Host& host, const EnvSampler& sampler) {
   utsname u{};
   ::uname(&u);
   const std::string online = host.read_trimmed("/sys/devices/system/cpu/online").value_or("");
@@ -254,16 +244,15 @@ json build_result(const Side& side, const json& env) {
 }
 
 // Runs every side in turn, warm-ups first, and returns one result per side.
-std::vector<json> run_sides(std::vector<Side>& sides, const RunConfig& cfg) {
+std::vector<json> run_sides(const Host& host, std::vector<Side>& sides, const RunConfig& cfg) {
   if (cfg.reps < 1 || cfg.reps > 10000) throw InputError("--reps must be 1..10000");
   if (cfg.warmup < 0 || cfg.warmup > 1000) throw InputError("--warmup must be 0..1000");
-  const EnvSampler sampler;
-  json env = static_env(sampler);
+  const EnvSampler sampler(host);
+  json env = static_env(host, sampler);
   env["reps"] = cfg.reps;
   env["warmup"] = cfg.warmup;
   env["interleaved"] = sides.size() > 1;
 
-  const Host host("/");
   std::vector<std::unique_ptr<SetUp>> setups;
   bool any_available = false;
   for (auto& s : sides) {
@@ -319,25 +308,26 @@ std::vector<json> run_sides(std::vector<Side>& sides, const RunConfig& cfg) {
 
 }  // namespace
 
-json run_bench(Benchmark& bench, const Options& opts, const RunConfig& cfg) {
+json run_bench(const Host& host, Benchmark& bench, const Options& opts, const RunConfig& cfg) {
   std::vector<Side> sides{{bench, opts, std::nullopt, {}, {}}};
-  return run_sides(sides, cfg).at(0);
+  return run_sides(host, sides, cfg).at(0);
 }
 
-AbResult run_ab(Benchmark& bench_a, Benchmark& bench_b, const Options& opts_a, const Options& opts_b,
-                const RunConfig& cfg) {
+AbResult run_ab(const Host& host, Benchmark& bench_a, Benchmark& bench_b, const Options& opts_a,
+                const Options& opts_b, const RunConfig& cfg) {
   if (bench_a.name() != bench_b.name()) throw InputError("run_ab: " + bench_a.name() + " vs " + bench_b.name());
   std::vector<Side> sides{{bench_a, opts_a, std::nullopt, {}, {}}, {bench_b, opts_b, std::nullopt, {}, {}}};
-  auto r = run_sides(sides, cfg);
+  auto r = run_sides(host, sides, cfg);
   r[0]["env"]["position"] = "A";
   r[1]["env"]["position"] = "B";
   return {std::move(r[0]), std::move(r[1])};
 }
 
-AbResult run_ab(const std::string& bench, const Options& opts_a, const Options& opts_b, const RunConfig& cfg) {
+AbResult run_ab(const Host& host, const std::string& bench, const Options& opts_a, const Options& opts_b,
+                const RunConfig& cfg) {
   auto a = make_bench(bench);
   auto b = make_bench(bench);
-  return run_ab(*a, *b, opts_a, opts_b, cfg);
+  return run_ab(host, *a, *b, opts_a, opts_b, cfg);
 }
 
 }  // namespace tunectl::bench

@@ -23,18 +23,21 @@ struct RunConfig {
   std::function<void(const std::string& bench, const std::string& step)> progress;
 };
 
-// Runs `bench` and returns its result. A benchmark unavailable here gives a result with
-// "unavailable" set and no runs. Throws Error when a run fails (teardown still runs).
-json run_bench(Benchmark& bench, const Options& opts, const RunConfig& cfg);
+// Runs `bench` and returns its result. A benchmark unavailable on `host` gives a result with
+// "unavailable" set and no runs. The run environment (steal from /proc/stat, this process's
+// cgroup throttling, online CPUs, load) is read through `host`. Throws Error when a run fails
+// (teardown still runs).
+json run_bench(const Host& host, Benchmark& bench, const Options& opts, const RunConfig& cfg);
 
 // Two conditions interleaved run by run (A B A B ...), warm-ups included, so slow drift in the
 // machine lands on both equally. Each side is a separate instance (its own setup/teardown).
 struct AbResult {
   json a, b;
 };
-AbResult run_ab(Benchmark& bench_a, Benchmark& bench_b, const Options& opts_a, const Options& opts_b,
-                const RunConfig& cfg);
+AbResult run_ab(const Host& host, Benchmark& bench_a, Benchmark& bench_b, const Options& opts_a,
+                const Options& opts_b, const RunConfig& cfg);
 // The same for a registered benchmark: two instances made by make_bench(name).
-AbResult run_ab(const std::string& bench, const Options& opts_a, const Options& opts_b, const RunConfig& cfg);
+AbResult run_ab(const Host& host, const std::string& bench, const Options& opts_a, const Options& opts_b,
+                const RunConfig& cfg);
 
 }  // namespace tunectl::bench

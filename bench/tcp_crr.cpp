@@ -127,7 +127,7 @@ class TcpCrr : public Benchmark {
           if (client_done) return;
           continue;
         }
-        Fd conn = accept_conn(listener);
+        UniqueFd conn = accept_conn(listener);
         if (!recv_all(conn, buf.data(), size)) continue;
         send_all(conn, buf.data(), size);
         // Wait for the client's FIN (0) or RST (error) so the client side is the active closer.
@@ -147,7 +147,7 @@ class TcpCrr : public Benchmark {
         const int64_t start = now_ns(), deadline = start + duration_ns;
         int64_t t = start;
         while (t < deadline && conns < conns_cap) {
-          Fd conn = connect_loopback(listener.port);
+          UniqueFd conn = connect_loopback(listener.port);
           set_nodelay(conn, true);
           if (linger) set_linger_abort(conn);
           send_all(conn, req.data(), size);

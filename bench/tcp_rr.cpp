@@ -52,7 +52,7 @@ class TcpRr : public Benchmark {
     int64_t elapsed_ns = 0;
     Worker server([&] {
       pin_this_thread(server_cpu);
-      Fd conn = accept_conn(listener);
+      UniqueFd conn = accept_conn(listener);
       set_nodelay(conn, nodelay);
       set_keepalive(conn, ka);
       std::string buf(size, '\0');
@@ -60,7 +60,7 @@ class TcpRr : public Benchmark {
     });
     Worker client([&] {
       pin_this_thread(client_cpu);
-      Fd conn = connect_loopback(listener.port);
+      UniqueFd conn = connect_loopback(listener.port);
       set_nodelay(conn, nodelay);
       set_keepalive(conn, ka);
       std::string req(size, 'q'), resp(size, '\0');

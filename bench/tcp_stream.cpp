@@ -51,7 +51,7 @@ class TcpStream : public Benchmark {
     Worker receiver([&] {
       pin_this_thread(server_cpu);
       const double cpu0 = thread_cpu_seconds();
-      Fd conn = accept_conn(listener);
+      UniqueFd conn = accept_conn(listener);
       std::string buf(size, '\0');
       while (true) {
         ssize_t n = ::recv(conn.get(), buf.data(), size, 0);
@@ -70,7 +70,7 @@ class TcpStream : public Benchmark {
     Worker sender([&] {
       pin_this_thread(client_cpu);
       const double cpu0 = thread_cpu_seconds();
-      Fd conn = connect_loopback(listener.port);
+      UniqueFd conn = connect_loopback(listener.port);
       std::string buf(size, 's');
       const int64_t deadline = now_ns() + duration_ns;
       while (now_ns() < deadline) send_all(conn, buf.data(), size);

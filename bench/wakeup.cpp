@@ -18,6 +18,7 @@
 #include <thread>
 
 #include "core/errors.h"
+#include "core/unique_fd.h"
 #include "bench/affinity.h"
 #include "bench/bench.h"
 #include "bench/bench_clock.h"
@@ -31,24 +32,21 @@ namespace {
 class EventFd {
  public:
   EventFd() : fd_(::eventfd(0, EFD_CLOEXEC)) {
-    if (fd_ < 0) throw Error(std::string("eventfd: ") + std::strerror(errno));
+    if (!fd_.valid()) throw Error(std::string("eventfd: ") + std::strerror(errno));
   }
-  ~EventFd() { ::close(fd_); }
-  EventFd(const EventFd&) = delete;
-  EventFd& operator=(const EventFd&) = delete;
   void signal() const {
     uint64_t one = 1;
-    while (::write(fd_, &one, sizeof one) < 0 && errno == EINTR) {
+    while (::write(fd_.get(), &one, sizeof one) < 0 && errno == EINTR) {
     }
   }
   void wait() const {
     uint64_t v;
-    while (::read(fd_, &v, sizeof v) < 0 && errno == EINTR) {
+    while (::read(fd_.get(), &v, sizeof v) < 0 && errno == EINTR) {
     }
   }
 
  private:
-  int fd_;
+  UniqueFd fd_;
 };
 
 void make_fifo(bool on) {

@@ -10,7 +10,7 @@ namespace {
 void print_usage(std::ostream& out) {
   auto vs = tunectl::cli::verbs();
   std::sort(vs.begin(), vs.end(), [](const auto& a, const auto& b) { return a.name < b.name; });
-  out << "usage: tunectl <verb> [options]   (tunectl <verb> --help for each verb)\n\n"
+  out << "usage: tunectl <verb> [options]   (tunectl help <verb> for each verb)\n\n"
       << "Benchmark-driven Linux kernel tuning: probe the host, plan and apply a profile as a\n"
       << "crash-safe transaction, measure the effect, roll back exactly.\n\nverbs:\n";
   for (const auto& v : vs) out << "  " << v.name << std::string(12 - std::min<size_t>(11, v.name.size()), ' ') << v.summary << "\n";
@@ -22,6 +22,11 @@ void print_usage(std::ostream& out) {
 
 int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.size() > 1 && args[0] == "help") {
+    // `tunectl help VERB [SUB-COMMAND]` is `tunectl VERB [SUB-COMMAND] --help`.
+    args.erase(args.begin());
+    args.push_back("--help");
+  }
   if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
     print_usage(args.empty() ? std::cerr : std::cout);
     return args.empty() ? tunectl::kExitUsage : tunectl::kExitOk;

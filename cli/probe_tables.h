@@ -1,4 +1,4 @@
-// Human-readable, aligned tables for `tunectl probe`.
+// Human-readable, aligned tables for `tunectl probe`: one section per probed area.
 #pragma once
 #include <ostream>
 

@@ -4,6 +4,7 @@
 #pragma once
 #include <boost/program_options.hpp>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -29,6 +30,26 @@ const std::vector<Verb>& verbs();
 bool parse_options(const std::string& verb, const std::string& usage, po::options_description& opts,
                    const std::vector<std::string>& args, po::variables_map& vm,
                    const po::positional_options_description* positional = nullptr);
+
+// Verbs made of sub-commands (`profiles list`, `bench compare`) all dispatch through
+// run_subcommand: the first argument names the sub-command, the rest are its own options.
+struct Subcommand {
+  std::string name;     // what is typed: "list"
+  std::string args;     // its arguments, for the verb's help: "NAME" (may be empty)
+  std::string summary;  // one line in the verb's help
+  std::function<int(const std::vector<std::string>& args)> run;  // args after the sub-command
+};
+// Any other first word, e.g. a benchmark name (`bench tcp_rr`).
+struct SubcommandFallback {
+  std::string placeholder;  // how the help shows it: "NAME"
+  std::string summary;
+  std::function<int(const std::string& word, const std::vector<std::string>& args)> run;
+};
+// Runs the sub-command args[0] names. Without one, prints the verb's help (its sub-commands and
+// `epilog`) on stderr and returns kExitUsage; `VERB --help` prints it on stdout and returns 0.
+// An unknown sub-command (with no fallback) or an option in its place throws InputError.
+int run_subcommand(const std::string& verb, const std::vector<std::string>& args, const std::vector<Subcommand>& subs,
+                   const std::optional<SubcommandFallback>& fallback = std::nullopt, const std::string& epilog = "");
 
 // True when stdout is a terminal (progress lines, colour).
 bool stdout_is_tty();

@@ -5,8 +5,11 @@
 
 #include "core/errors.h"
 #include "core/table.h"
+#include "cli/common_options.h"
+#include "cli/plan_view.h"
 #include "cli/verb.h"
 #include "tuner/apply/transaction.h"
+#include "tuner/plan/planner.h"
 
 namespace tunectl::cli {
 namespace {
@@ -24,59 +27,32 @@ const char* kNotes =
     "Permissions: the live host needs root (exit 3 otherwise, nothing written); a captured tree\n"
     "needs only write access to its files and to the state dir. A read-only /proc/sys or /sys\n"
     "(containers) is detected before anything is written: exit 3.\n"
-    "Confirmation: on a terminal, apply shows the plan and asks; when stdin is not a terminal,\n"
-    "--yes is required (exit 2 otherwise). --dry-run needs neither root nor --yes.\n\n"
+    "Confirmation: on a terminal, apply shows the plan (as `tunectl plan` does) and asks; when stdin\n"
+    "is not a terminal, --yes is required (exit 2 otherwise). --dry-run prints that same plan and\n"
+    "needs neither root nor --yes. With --json, stdout holds only the transaction (state \"dry-run\"\n"
+    "for a dry run) and the confirmation goes to stderr.\n\n"
     "Test switch (crash-safety tests only): TUNECTL_FAULT_AFTER_WRITES=k ends the process right\n"
     "after the k-th knob write; TUNECTL_FAULT_ACTION=kill (SIGKILL, default) | exit | pause.\n\n"
     "exit: 0 applied (or nothing to change), 2 bad input / open transaction / lock held,\n"
     "      3 not permitted, 4 apply failed and was rolled back\n";
 
-void print_side_lists(std::ostream& out, const std::vector<Change>& skipped, size_t already) {
-  if (!skipped.empty()) {
-    out << "\nskipped, never written:\n";
-    Table t({{"KNOB"}, {"STATUS"}, {"REASON"}});
-    for (const auto& c : skipped) t.add_row({c.knob, c.status, c.reason});
-    t.print(out, "  ");
-  }
-  if (already) out << "\nalready as desired: " << already << " knob(s)\n";
-}
-
-void print_plan(std::ostream& out, const Plan& plan) {
-  out << "plan: profile " << plan.profile << " (sha256 " << plan.profile_digest.substr(0, 12) << "), root "
-      << plan.root << ", " << plan.changes.size() << " change(s)\n";
-  if (!plan.changes.empty()) {
-    Table t({{"KNOB"}, {"CURRENT"}, {"DESIRED"}, {"WHY"}});
-    for (const auto& c : plan.changes) t.add_row({c.knob, c.current, c.desired, c.why});
-    t.print(out, "  ");
-  }
-  print_side_lists(out, plan.skipped, plan.already.size());
-}
-
 void print_transaction(std::ostream& out, const Transaction& tx) {
-  if (tx.state == "dry-run") {
-    out << "dry run: profile " << tx.profile << ", root " << tx.root << ", " << tx.changes.size()
-        << " change(s); nothing was written (not even the journal)\n";
-    Table t({{"KNOB"}, {"CURRENT"}, {"DESIRED"}, {"WHY"}});
-    for (const auto& c : tx.changes) t.add_row({c.knob, c.current, c.desired, c.why});
-    if (t.rows()) t.print(out, "  ");
-    print_side_lists(out, tx.skipped, tx.already.size());
-    return;
-  }
   for (const auto& id : tx.recovered) out << "recovered: open transaction " << id << " rolled back first\n";
-  if (tx.state == "unchanged") {
+  if (tx.state == TxState::kUnchanged) {
     out << "nothing to change: profile " << tx.profile << " already holds on " << tx.root << "\n";
     print_side_lists(out, tx.skipped, tx.already.size());
     return;
   }
-  out << "transaction " << tx.id.value_or("-") << ": " << tx.state << " — profile " << tx.profile << " (sha256 "
-      << tx.profile_digest.substr(0, 12) << "), root " << tx.root << "\n";
+  out << "transaction " << tx.id.value_or("-") << ": " << to_string(tx.state) << " — profile " << tx.profile
+      << " (sha256 " << tx.profile_digest.substr(0, 12) << "), root " << tx.root << "\n";
   Table t({{"KNOB"}, {"BEFORE"}, {"WRITTEN"}, {"READ BACK"}, {"STATUS"}, {"EFFECT"}});
   for (const auto& c : tx.changes)
-    t.add_row({c.knob, one_line(c.before), c.value, one_line(c.after), c.status,
+    t.add_row({c.knob, one_line(c.before), c.value, one_line(c.after), to_string(c.status),
                c.effect ? *c.effect + (c.effect_detail ? " (" + *c.effect_detail + ")" : "") : std::string()});
   t.print(out, "  ");
   print_side_lists(out, tx.skipped, tx.already.size());
-  if (tx.state == "applied") out << "\njournal: " << tx.journal.value_or("") << "\nundo with: tunectl rollback\n";
+  if (tx.state == TxState::kApplied)
+    out << "\njournal: " << tx.journal.value_or("") << "\nundo with: tunectl rollback\n";
 }
 
 bool ask(const Plan& plan, std::ostream& out) {
@@ -92,22 +68,30 @@ int run_apply(const std::vector<std::string>& args) {
   po::options_description opts("apply options");
   opts.add_options()
       ("profile,p", po::value<std::string>()->required(), "built-in profile name or path to a profile file")
-      ("root", po::value<std::string>()->default_value("/"), "host root: / (live) or a captured tree")
-      ("state-dir", po::value<std::string>(), "where transactions are journaled (see below)")
       ("dry-run", "print the plan; write nothing, not even the journal")
       ("yes,y", "apply without asking (required when stdin is not a terminal)")
-      ("recover", "roll back an open (interrupted) transaction first, then apply")
-      ("json", "print the transaction as JSON and nothing else");
+      ("recover", "roll back an open (interrupted) transaction first, then apply");
+  add_common(opts, kRoot | kStateDir | kJson);
   po::variables_map vm;
   if (!parse_options("apply", std::string(kUsage) + "\n\n" + kNotes, opts, args, vm)) return 0;
 
+  const Common common = read_common(vm);
   ApplyRequest req;
   req.profile = vm["profile"].as<std::string>();
-  req.root = vm["root"].as<std::string>();
-  if (vm.count("state-dir")) req.state_dir = vm["state-dir"].as<std::string>();
+  req.root = common.root;
+  req.state_dir = common.state_dir;
   req.dry_run = vm.count("dry-run") > 0;
   req.recover = vm.count("recover") > 0;
-  const bool as_json = vm.count("json") > 0;
+  const bool as_json = common.json;
+  if (req.dry_run && !as_json) {
+    // The library's dry run is a Transaction without the plan's IRQ map, exclusions and notes;
+    // the plan is made here with the calls `tunectl plan` uses, so both print the same text.
+    const Profile profile = load_profile(req.profile);
+    const Host host = host_for_root(req.root);
+    print_plan(std::cout, make_plan(host, plan_snapshot(host), profile));
+    std::cout << "\ndry run: nothing was written (not even the journal)\n";
+    return kExitOk;
+  }
   if (!req.dry_run && !vm.count("yes")) {
     if (::isatty(STDIN_FILENO) != 1)
       throw InputError("stdin is not a terminal, so there is no one to confirm: pass --yes (nothing was written)");
@@ -120,9 +104,9 @@ int run_apply(const std::vector<std::string>& args) {
     std::cout << json(tx).dump(2) << "\n";
   else
     print_transaction(std::cout, tx);
-  if (tx.state == "applied" || tx.state == "unchanged" || tx.state == "dry-run") return kExitOk;
+  if (tx.state == TxState::kApplied || tx.state == TxState::kUnchanged || tx.state == TxState::kDryRun) return kExitOk;
   std::cerr << "tunectl apply: " << tx.error.value_or("apply failed")
-            << (tx.state == "rolled-back" ? "; every knob written was restored" : "") << "\n";
+            << (tx.state == TxState::kRolledBack ? "; every knob written was restored" : "") << "\n";
   return kExitApplyFailed;
 }
 

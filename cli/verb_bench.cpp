@@ -12,22 +12,18 @@
 #include <sstream>
 
 #include "core/errors.h"
+#include "bench/result_file.h"
 #include "bench/bench.h"
 #include "bench/calibration.h"
 #include "bench/compare.h"
 #include "bench/runner.h"
+#include "cli/common_options.h"
 #include "cli/verb.h"
 
 namespace tunectl::cli {
 namespace {
 
 using namespace tunectl::bench;
-
-const char* kUsage =
-    "list [--json]\n"
-    "       tunectl bench NAME [--OPTION VALUE ...] [--reps N] [--warmup N] [--json] [-o FILE]\n"
-    "       tunectl bench compare A.json B.json [--json] [--noise-file FILE]\n"
-    "       tunectl bench calibrate [--reps N] [--warmup N] [--bench NAME,...] [--noise-file FILE] [--json]";
 
 std::string num(const json& v) {
   if (!v.is_number()) return "-";
@@ -44,16 +40,6 @@ std::vector<std::string> split_commas(const std::string& s) {
   for (std::string part; std::getline(in, part, ',');)
     if (!part.empty()) out.push_back(part);
   return out;
-}
-
-json read_json_file(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw InputError(path + ": cannot open");
-  try {
-    return json::parse(in);
-  } catch (const json::exception& e) {
-    throw InputError(path + ": " + e.what());
-  }
 }
 
 // A progress line on stderr, only on a terminal and only once a second has passed, so short
@@ -95,9 +81,10 @@ void add_run_options(po::options_description& opts, int default_reps) {
 
 int run_list(const std::vector<std::string>& args) {
   po::options_description opts("bench list options");
-  opts.add_options()("json", "print JSON only");
+  add_common(opts, kJson);
   po::variables_map vm;
   if (!parse_options("bench list", "[--json]", opts, args, vm)) return 0;
+  const bool as_json = read_common(vm).json;
   json out = json::array();
   for (const auto& name : bench_names()) {
     auto b = make_bench(name);
@@ -108,7 +95,7 @@ int run_list(const std::vector<std::string>& args) {
     out.push_back({{"name", name}, {"summary", b->summary()}, {"options", o}, {"metrics", m},
                    {"unavailable", b->unavailable(Host("/"), resolve_options(*b, {}))}});
   }
-  if (vm.count("json")) {
+  if (as_json) {
     std::cout << out.dump(2) << "\n";
     return 0;
   }
@@ -127,6 +114,7 @@ void print_bench_help(const Benchmark& b, const po::options_description& opts) {
   for (const auto& m : b.metrics())
     std::cout << "  " << std::left << std::setw(18) << m.name << std::setw(10) << m.unit
               << (m.higher_is_better ? "higher is better" : "lower is better") << "\n";
+  std::cout << "\n--json prints schema tunectl.bench/1.\n";
 }
 
 void print_result(const json& r) {
@@ -158,8 +146,8 @@ int run_named(const std::string& name, const std::vector<std::string>& args) {
   }
   po::options_description run("run options");
   add_run_options(run, 10);
-  run.add_options()("json", "print the result as JSON (schema tunectl.bench/1) and nothing else")(
-      "output,o", po::value<std::string>(), "also write the JSON result to FILE");
+  run.add_options()("output,o", po::value<std::string>(), "also write the JSON result to FILE");
+  add_common(run, kJson);
   opts.add(run);
   if (std::find(args.begin(), args.end(), "--help") != args.end() ||
       std::find(args.begin(), args.end(), "-h") != args.end()) {
@@ -175,13 +163,13 @@ int run_named(const std::string& name, const std::vector<std::string>& args) {
   json result;
   {
     Progress progress;
-    result = run_bench(*bench, options, run_config(vm, progress));
+    result = run_bench(Host("/"), *bench, options, run_config(vm, progress));
   }
   if (vm.count("output")) {
     std::ofstream out(vm["output"].as<std::string>());
     if (!(out << result.dump(2) << "\n")) throw InputError(vm["output"].as<std::string>() + ": cannot write");
   }
-  if (vm.count("json"))
+  if (read_common(vm).json)
     std::cout << result.dump(2) << "\n";
   else
     print_result(result);
@@ -213,16 +201,17 @@ void print_comparison(const json& c) {
 int run_compare(const std::vector<std::string>& args) {
   po::options_description opts("bench compare options");
   opts.add_options()("a", po::value<std::string>()->required(), "baseline result (JSON)")(
-      "b", po::value<std::string>()->required(), "candidate result (JSON)")("json", "print JSON only")(
+      "b", po::value<std::string>()->required(), "candidate result (JSON)")(
       "noise-file", po::value<std::string>()->default_value(default_noise_path()), "A/A calibration file");
+  add_common(opts, kJson);
   po::positional_options_description pos;
   pos.add("a", 1).add("b", 1);
   po::variables_map vm;
   if (!parse_options("bench compare", "A.json B.json [--json] [--noise-file FILE]", opts, args, vm, &pos)) return 0;
-  const json a = read_json_file(vm["a"].as<std::string>());  // A first: its errors are reported first
-  const json b = read_json_file(vm["b"].as<std::string>());
+  const json a = load_result_file(vm["a"].as<std::string>());  // A first: its errors are reported first
+  const json b = load_result_file(vm["b"].as<std::string>());
   const json c = compare_results(a, b, NoiseTable::load(vm["noise-file"].as<std::string>()));
-  if (vm.count("json"))
+  if (read_common(vm).json)
     std::cout << c.dump(2) << "\n";
   else
     print_comparison(c);
@@ -235,10 +224,14 @@ int run_calibrate(const std::vector<std::string>& args) {
   po::options_description opts("bench calibrate options");
   add_run_options(opts, 10);
   opts.add_options()("bench", po::value<std::string>(), "comma-separated benchmarks (default: all available)")(
-      "noise-file", po::value<std::string>()->default_value(default_noise_path()), "where to store the result")(
-      "json", "print the stored calibration as JSON only");
+      "noise-file", po::value<std::string>()->default_value(default_noise_path()), "where to store the result");
+  add_common(opts, kJson);
   po::variables_map vm;
-  if (!parse_options("bench calibrate", "[--reps N] [--bench NAME,...] [--noise-file FILE]", opts, args, vm)) return 0;
+  if (!parse_options("bench calibrate",
+                     "[--reps N] [--warmup N] [--bench NAME,...] [--noise-file FILE] [--json]\n\n"
+                     "--json prints the stored calibration: {\"path\", \"noise\", \"skipped\"}.",
+                     opts, args, vm))
+    return 0;
   const std::string path = vm["noise-file"].as<std::string>();
   NoiseTable table = NoiseTable::load(path);
   std::vector<std::string> names = vm.count("bench") ? split_commas(vm["bench"].as<std::string>()) : bench_names();
@@ -252,12 +245,12 @@ int run_calibrate(const std::vector<std::string>& args) {
         skipped[name] = *why;
         continue;
       }
-      const AbResult aa = run_ab(name, o, o, run_config(vm, progress));
+      const AbResult aa = run_ab(Host("/"), name, o, o, run_config(vm, progress));
       table.update_from_aa(aa.a, aa.b);
     }
   }
   table.save(path);
-  if (vm.count("json")) {
+  if (read_common(vm).json) {
     std::cout << json{{"path", path}, {"noise", table.data()}, {"skipped", skipped}}.dump(2) << "\n";
     return 0;
   }
@@ -275,17 +268,16 @@ int run_calibrate(const std::vector<std::string>& args) {
 }
 
 int run_bench_verb(const std::vector<std::string>& args) {
-  if (args.empty() || args[0] == "--help" || args[0] == "-h") {
-    (args.empty() ? std::cerr : std::cout) << "usage: tunectl bench " << kUsage << "\n\nbenchmarks: ";
-    for (const auto& n : bench_names()) (args.empty() ? std::cerr : std::cout) << n << " ";
-    (args.empty() ? std::cerr : std::cout) << "\n";
-    return args.empty() ? kExitUsage : kExitOk;
-  }
-  const std::vector<std::string> rest(args.begin() + 1, args.end());
-  if (args[0] == "list") return run_list(rest);
-  if (args[0] == "compare") return run_compare(rest);
-  if (args[0] == "calibrate") return run_calibrate(rest);
-  return run_named(args[0], rest);
+  std::string names;
+  for (const auto& n : bench_names()) names += (names.empty() ? "" : " ") + n;
+  return run_subcommand(
+      "bench", args,
+      {{"list", "", "the benchmarks, their options and metrics, and whether they can run here", run_list},
+       {"compare", "A.json B.json", "ratio of medians, 95% CI, Mann-Whitney p and a verdict; exit 1 on a regression",
+        run_compare},
+       {"calibrate", "", "A/A runs that set this host's noise threshold per metric", run_calibrate}},
+      SubcommandFallback{"NAME", "run one benchmark (tunectl bench NAME --help: its options and metrics)", run_named},
+      "benchmarks: " + names);
 }
 
 }  // namespace

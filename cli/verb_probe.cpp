@@ -2,7 +2,9 @@
 #include <iostream>
 
 #include "core/errors.h"
+#include "probes/probe_area.h"
 #include "probes/snapshot.h"
+#include "cli/common_options.h"
 #include "cli/probe_tables.h"
 #include "cli/verb.h"
 
@@ -23,19 +25,21 @@ std::vector<std::string> split_commas(const std::string& s) {
 
 int run_probe(const std::vector<std::string>& args) {
   po::options_description opts("probe options");
-  opts.add_options()
-      ("root", po::value<std::string>()->default_value("/"), "host root: / (live) or a captured tree")
-      ("json", "print the snapshot as JSON (schema tunectl.snapshot/1) and nothing else")
-      ("only", po::value<std::string>(), "comma-separated areas: topology,irq,nic,thp,tcp,cgroup");
+  const std::string areas = "comma-separated areas: " + probe_area_names(",");  // probes/areas.def
+  opts.add_options()("only", po::value<std::string>(), areas.c_str());
+  add_common(opts, kRoot | kJson);
   po::variables_map vm;
-  if (!parse_options("probe", "[--root DIR] [--json] [--only AREAS]", opts, args, vm)) return 0;
+  if (!parse_options("probe", "[--root DIR] [--json] [--only AREAS]\n\n--json prints schema tunectl.snapshot/1.", opts,
+                     args, vm))
+    return 0;
 
-  Host host(vm["root"].as<std::string>());
+  const Common common = read_common(vm);
+  Host host(common.root);
   if (!host.is_dir("/")) throw InputError("--root " + host.root() + ": not a directory");
   std::vector<std::string> only;
   if (vm.count("only")) only = split_commas(vm["only"].as<std::string>());
   Snapshot snap = take_snapshot(host, only);
-  if (vm.count("json")) {
+  if (common.json) {
     std::cout << json(snap).dump(2) << "\n";
   } else {
     print_probe_tables(std::cout, snap);

@@ -4,6 +4,7 @@
 
 #include "core/errors.h"
 #include "core/table.h"
+#include "cli/common_options.h"
 #include "cli/verb.h"
 #include "tuner/plan/planner.h"
 #include "tuner/profile/profile.h"
@@ -80,38 +81,50 @@ void print_show(std::ostream& out, const json& p) {
   }
 }
 
-int run_profiles(const std::vector<std::string>& args) {
-  po::options_description opts("profiles options");
-  opts.add_options()
-      ("action", po::value<std::string>()->required(), "list | show")
-      ("name", po::value<std::string>(), "profile name or path (show)")
-      ("root", po::value<std::string>()->default_value("/"), "evaluate conditions against this host root")
-      ("json", "print JSON and nothing else");
-  po::positional_options_description pos;
-  pos.add("action", 1).add("name", 1);
+int run_list(const std::vector<std::string>& args) {
+  po::options_description opts("profiles list options");
+  add_common(opts, kRoot | kJson);
   po::variables_map vm;
-  if (!parse_options("profiles", "list|show NAME [--root DIR] [--json]", opts, args, vm, &pos)) return 0;
-  const std::string action = vm["action"].as<std::string>();
-  const Host host = host_for_root(vm["root"].as<std::string>());
-  if (action == "list") {
-    if (vm.count("name")) throw InputError("profiles list takes no profile name");
-    const Snapshot snap = plan_snapshot(host);
-    std::vector<json> all;
-    for (const auto& name : list_profiles()) all.push_back(evaluated_profile_json(load_profile(name), snap));
-    if (vm.count("json"))
-      std::cout << json(all).dump(2) << "\n";
-    else
-      print_list(std::cout, all);
+  if (!parse_options("profiles list", "[--root DIR] [--json]\n\nConditions are evaluated against the host root.", opts,
+                     args, vm))
     return 0;
-  }
-  if (action != "show") throw InputError("profiles: unknown action '" + action + "' (list or show)");
+  const Common common = read_common(vm);
+  const Snapshot snap = plan_snapshot(host_for_root(common.root));
+  std::vector<json> all;
+  for (const auto& name : list_profiles()) all.push_back(evaluated_profile_json(load_profile(name), snap));
+  if (common.json)
+    std::cout << json(all).dump(2) << "\n";
+  else
+    print_list(std::cout, all);
+  return 0;
+}
+
+int run_show(const std::vector<std::string>& args) {
+  po::options_description opts("profiles show options");
+  opts.add_options()("name", po::value<std::string>(), "profile name or path");
+  add_common(opts, kRoot | kJson);
+  po::positional_options_description pos;
+  pos.add("name", 1);
+  po::variables_map vm;
+  if (!parse_options("profiles show", "NAME [--root DIR] [--json]\n\nConditions are evaluated against the host root.",
+                     opts, args, vm, &pos))
+    return 0;
   if (!vm.count("name")) throw InputError("profiles show needs a profile name or path");
+  const Common common = read_common(vm);
+  const Host host = host_for_root(common.root);
   const json p = evaluated_profile_json(load_profile(vm["name"].as<std::string>()), plan_snapshot(host));
-  if (vm.count("json"))
+  if (common.json)
     std::cout << p.dump(2) << "\n";
   else
     print_show(std::cout, p);
   return 0;
+}
+
+int run_profiles(const std::vector<std::string>& args) {
+  return run_subcommand(
+      "profiles", args,
+      {{"list", "", "every built-in profile: settings, how many apply here, what it extends", run_list},
+       {"show", "NAME", "one profile (name or path) resolved and evaluated for this host", run_show}});
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 
 #include "core/errors.h"
 #include "core/table.h"
+#include "cli/common_options.h"
 #include "cli/verb.h"
 #include "tuner/apply/transaction.h"
 
@@ -14,47 +15,46 @@ const char* kNotes =
     "back; an open transaction (an interrupted apply) is rolled back too: that is crash recovery.\n"
     "Knobs changed by hand since the apply are restored as well (FOUND shows what was there).\n"
     "--to ID rolls back ID and every later transaction still in effect, newest first.\n"
-    "Same state dir rules and permissions as apply (see tunectl apply --help).\n\n"
+    "Same state dir rules and permissions as apply (see tunectl apply --help).\n"
+    "--json prints {\"rolled_back\": [transaction, ...]}.\n\n"
     "exit: 0 rolled back, 1 some knob could not be restored (the transaction stays open),\n"
     "      2 nothing to roll back / already rolled back / lock held, 3 not permitted\n";
 
 void print_rollback(std::ostream& out, const Transaction& tx) {
   out << "transaction " << tx.id.value_or("-") << " (profile " << tx.profile << ", root " << tx.root
-      << "): " << tx.state << "\n";
+      << "): " << to_string(tx.state) << "\n";
   Table t({{"KNOB"}, {"FOUND"}, {"RESTORED"}, {"STATUS"}, {"NOTE"}});
   for (const auto& c : tx.changes) {
-    if (c.status == "not-written") continue;  // never touched: nothing to restore
+    if (c.status == TxChangeStatus::kNotWritten) continue;  // never touched: nothing to restore
     std::string note = c.error.value_or("");
     if (note.empty() && c.found && c.after && *c.found != *c.after && *c.found != c.before) note = "changed since apply";
-    t.add_row({c.knob, one_line(c.found), one_line(c.restored), c.status, note});
+    t.add_row({c.knob, one_line(c.found), one_line(c.restored), to_string(c.status), note});
   }
   if (t.rows()) t.print(out, "  ");
 }
 
 int run_rollback(const std::vector<std::string>& args) {
   po::options_description opts("rollback options");
-  opts.add_options()
-      ("to", po::value<std::string>(), "transaction id (default: the last transaction)")
-      ("root", po::value<std::string>()->default_value("/"), "host root: / (live) or a captured tree")
-      ("state-dir", po::value<std::string>(), "state dir (default as for apply)")
-      ("json", "print {\"rolled_back\": [transaction, ...]} and nothing else");
+  opts.add_options()("to", po::value<std::string>(), "transaction id (default: the last transaction)");
+  add_common(opts, kRoot | kStateDir | kJson);
   po::variables_map vm;
   if (!parse_options("rollback", "[--to ID] [--root DIR] [--state-dir DIR] [--json]\n\n" + std::string(kNotes), opts,
                      args, vm))
     return 0;
 
+  const Common common = read_common(vm);
   RollbackRequest req;
-  req.root = vm["root"].as<std::string>();
-  if (vm.count("state-dir")) req.state_dir = vm["state-dir"].as<std::string>();
+  req.root = common.root;
+  req.state_dir = common.state_dir;
   if (vm.count("to")) req.to = vm["to"].as<std::string>();
 
   const std::vector<Transaction> done = rollback(req);
-  if (vm.count("json"))
+  if (common.json)
     std::cout << json{{"rolled_back", done}}.dump(2) << "\n";
   else
     for (const auto& tx : done) print_rollback(std::cout, tx);
   for (const auto& tx : done) {
-    if (tx.state == "rolled-back") continue;
+    if (tx.state == TxState::kRolledBack) continue;
     std::cerr << "tunectl rollback: " << tx.id.value_or("") << ": " << tx.error.value_or("incomplete") << "\n";
     return kExitDrift;
   }

@@ -2,6 +2,7 @@
 #include <iostream>
 
 #include "core/table.h"
+#include "cli/common_options.h"
 #include "cli/verb.h"
 #include "tuner/plan/planner.h"
 #include "tuner/plan/verify.h"
@@ -12,7 +13,7 @@ namespace {
 void print_report(std::ostream& out, const VerifyReport& r) {
   out << "verify: profile " << r.profile << " (sha256 " << r.profile_digest.substr(0, 12) << ") on root " << r.root << "\n\n";
   Table t({{"KNOB"}, {"EXPECTED"}, {"ACTUAL"}, {"EFFECTIVE"}, {"STATUS"}, {"DETAIL"}});
-  for (const auto& i : r.items) t.add_row({i.knob, i.expected, i.actual, i.effective, i.status, i.detail});
+  for (const auto& i : r.items) t.add_row({i.knob, i.expected, i.actual, i.effective, to_string(i.status), i.detail});
   t.print(out, "  ");
   out << "\n";
   std::string summary;
@@ -23,10 +24,9 @@ void print_report(std::ostream& out, const VerifyReport& r) {
 
 int run_verify(const std::vector<std::string>& args) {
   po::options_description opts("verify options");
-  opts.add_options()
-      ("profile,p", po::value<std::string>()->required(), "built-in profile name or path to a .json profile")
-      ("root", po::value<std::string>()->default_value("/"), "host root: / (live) or a captured tree")
-      ("json", "print the report as JSON and nothing else");
+  opts.add_options()("profile,p", po::value<std::string>()->required(),
+                     "built-in profile name or path to a .json profile");
+  add_common(opts, kRoot | kJson);
   po::variables_map vm;
   if (!parse_options("verify",
                      "-p PROFILE [--root DIR] [--json]\n\n"
@@ -37,10 +37,11 @@ int run_verify(const std::vector<std::string>& args) {
                      "1 on drift or missing, 2 on a bad profile or option. Writes nothing.",
                      opts, args, vm))
     return 0;
+  const Common common = read_common(vm);
   const Profile profile = load_profile(vm["profile"].as<std::string>());
-  const Host host = host_for_root(vm["root"].as<std::string>());
+  const Host host = host_for_root(common.root);
   const VerifyReport r = verify_profile(host, plan_snapshot(host), profile);
-  if (vm.count("json"))
+  if (common.json)
     std::cout << json(r).dump(2) << "\n";
   else
     print_report(std::cout, r);

@@ -6,8 +6,12 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <climits>
 #include <cerrno>
 #include <cstring>
+
+#include "core/errors.h"
+#include "core/unique_fd.h"
 
 namespace tunectl {
 namespace {
@@ -83,30 +87,14 @@ std::string Host::resolve_in_tree(const std::string& path, int depth) const {
 
 ReadResult Host::read(const std::string& path) const {
   ReadResult r;
-  const std::string real = resolve(path);
-  int fd = ::open(real.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    r.err = errno;
+  UniqueFd fd(::open(resolve(path).c_str(), O_RDONLY | O_CLOEXEC));
+  // procfs/sysfs report size 0 or 4096 whatever the contents: no type or size check, read to EOF.
+  r.err = fd.valid() ? read_all(fd.get(), r.data) : errno;
+  if (r.err != 0) {
     r.error = errmsg(path, r.err);
+    r.data.clear();
     return r;
   }
-  // procfs/sysfs report size 0: read until EOF.
-  char buf[65536];
-  for (;;) {
-    ssize_t n = ::read(fd, buf, sizeof buf);
-    if (n > 0) {
-      r.data.append(buf, static_cast<size_t>(n));
-    } else if (n == 0) {
-      break;
-    } else if (errno != EINTR) {
-      r.err = errno;
-      r.error = errmsg(path, r.err);
-      r.data.clear();
-      ::close(fd);
-      return r;
-    }
-  }
-  ::close(fd);
   r.ok = true;
   return r;
 }
@@ -167,18 +155,18 @@ int Host::write(const std::string& path, const std::string& bytes) const {
   const std::string real = resolve(path);
   // Root bypasses file modes on ordinary filesystems; a captured tree must refuse like sysfs.
   if (!live_ && is_read_only(path)) return EACCES;
-  int fd = ::open(real.c_str(), O_WRONLY | O_CLOEXEC | (live_ ? 0 : O_TRUNC));
-  if (fd < 0) return errno;
+  UniqueFd fd(::open(real.c_str(), O_WRONLY | O_CLOEXEC | (live_ ? 0 : O_TRUNC)));
+  if (!fd.valid()) return errno;
   ssize_t n;
   do {
-    n = ::write(fd, bytes.data(), bytes.size());
+    n = ::write(fd.get(), bytes.data(), bytes.size());
   } while (n < 0 && errno == EINTR);
   int err = 0;
   if (n < 0)
     err = errno;
   else if (static_cast<size_t>(n) != bytes.size())
     err = EIO;  // a short write to a kernel file means the value was not taken whole
-  if (::close(fd) != 0 && err == 0) err = errno;
+  if (::close(fd.release()) != 0 && err == 0) err = errno;  // some kernel files report errors here
   return err;
 }
 
@@ -188,6 +176,35 @@ int Host::make_dir(const std::string& path) const {
 
 int Host::remove_dir(const std::string& path) const {
   return ::rmdir(resolve(path).c_str()) == 0 ? 0 : errno;
+}
+
+int Host::create_file(const std::string& path, const std::string& bytes) const {
+  if (live_) return EPERM;  // the kernel makes its own files
+  const int fd = ::open(resolve(path).c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
+  if (fd < 0) return errno;
+  const bool whole = ::write(fd, bytes.data(), bytes.size()) == static_cast<ssize_t>(bytes.size());
+  const int err = whole ? 0 : (errno ? errno : EIO);
+  ::close(fd);
+  return err;
+}
+
+int Host::remove_file(const std::string& path) const {
+  if (live_) return EPERM;
+  return ::unlink(resolve(path).c_str()) == 0 ? 0 : errno;
+}
+
+Host host_for_root(const std::string& root) {
+  Host host(root);
+  if (!host.is_dir("/")) throw InputError("--root " + root + ": not a directory");
+  return host;
+}
+
+std::string canonical_root(const std::string& root) {
+  char buf[PATH_MAX];
+  struct stat st;
+  if (!::realpath(root.c_str(), buf) || ::stat(buf, &st) != 0 || !S_ISDIR(st.st_mode))
+    throw InputError("--root " + root + ": not a directory");
+  return buf;
 }
 
 bool natural_less(const std::string& a, const std::string& b) {

@@ -10,15 +10,9 @@
 #include <string>
 #include <vector>
 
-namespace tunectl {
+#include "core/file_io.h"
 
-// A read that may fail: either the bytes, or errno plus a one-line message naming the path.
-struct ReadResult {
-  bool ok = false;
-  std::string data;   // raw bytes when ok
-  int err = 0;        // errno when !ok
-  std::string error;  // "<path>: <strerror>" when !ok
-};
+namespace tunectl {
 
 class Host {
  public:
@@ -51,6 +45,10 @@ class Host {
   int write(const std::string& path, const std::string& bytes) const;
   int make_dir(const std::string& path) const;  // 0 or errno (EEXIST counts as failure)
   int remove_dir(const std::string& path) const;
+  // Captured trees only (EPERM on the live host): create a new file (EEXIST if it exists) or
+  // remove one, so a knob can emulate what the kernel does itself (a new cgroup's interface files).
+  int create_file(const std::string& path, const std::string& bytes) const;
+  int remove_file(const std::string& path) const;
 
  private:
   // Captured trees are static: each path component's symlink resolution is looked up once.
@@ -64,6 +62,11 @@ class Host {
   bool live_;
   std::shared_ptr<ResolveCache> cache_ = std::make_shared<ResolveCache>();
 };
+
+// The one check of a root argument: a Host for it, or InputError("--root DIR: not a directory").
+Host host_for_root(const std::string& root);
+// The root's real path ("/" for the live host), same check; journals record roots this way.
+std::string canonical_root(const std::string& root);
 
 // Natural ordering: digit runs compare numerically ("cpu2" < "cpu10").
 bool natural_less(const std::string& a, const std::string& b);

@@ -32,6 +32,15 @@ std::optional<CpuSet> read_cpulist_field(const Host& host, const std::string& pa
   return p.value;
 }
 
+std::optional<CpuSet> read_hex_mask_field(const Host& host, const std::string& path, ProbeErrors& errors,
+                                          Presence presence) {
+  auto text = read_field(host, path, errors, presence);
+  if (!text) return std::nullopt;
+  auto p = parse_hex_mask(*text);
+  if (!p.ok()) errors.push_back(path + ": " + p.error);
+  return p.value;
+}
+
 std::optional<std::string> read_choice_field(const Host& host, const std::string& path,
                                              ProbeErrors& errors, Presence presence) {
   auto text = read_field(host, path, errors, presence);

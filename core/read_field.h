@@ -20,6 +20,9 @@ std::optional<int64_t> read_int_field(const Host& host, const std::string& path,
                                       Presence presence = Presence::kRequired);
 std::optional<CpuSet> read_cpulist_field(const Host& host, const std::string& path, ProbeErrors& errors,
                                          Presence presence = Presence::kRequired);
+// A hex CPU mask ("00000000,0000ffff": smp_affinity, rps_cpus, ...).
+std::optional<CpuSet> read_hex_mask_field(const Host& host, const std::string& path, ProbeErrors& errors,
+                                          Presence presence = Presence::kRequired);
 // The bracketed choice of "always [madvise] never".
 std::optional<std::string> read_choice_field(const Host& host, const std::string& path,
                                              ProbeErrors& errors, Presence presence = Presence::kRequired);

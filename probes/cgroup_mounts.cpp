@@ -58,7 +58,7 @@ std::vector<CgroupMount> parse_cgroup_mounts(const std::string& mountinfo) {
     CgroupMount m;
     m.mount_point = unescape(f[4]);
     m.v2 = fstype == "cgroup2";
-    m.options = split_commas(*(dash + 3));
+    if (std::distance(dash, f.end()) > 3) m.options = split_commas(*(dash + 3));  // may be cut off
     mounts.push_back(std::move(m));
   }
   return mounts;

@@ -1,10 +1,10 @@
 #include "probes/irq.h"
 
 #include <algorithm>
-#include <cerrno>
 
 #include "core/errors.h"
 #include "core/parse.h"
+#include "core/read_field.h"
 
 namespace tunectl {
 namespace {
@@ -17,55 +17,34 @@ struct Descriptor {
   std::vector<uint64_t> counts;  // already in count_cpus column order
 };
 
-// A file that may legitimately be absent on older kernels: ENOENT is silent, anything else is
-// reported. Returns the trimmed contents.
-std::optional<std::string> read_optional(const Host& host, const std::string& path, ProbeErrors& errors) {
-  ReadResult r = host.read(path);
-  if (r.ok) return trim(r.data);
-  if (r.err != ENOENT) errors.push_back(r.error);
-  return std::nullopt;
-}
-
-// Canonical cpulist from a "_list" file, or from the hex-mask file when the list is missing.
+// Canonical cpulist from a "_list" file, or from the hex-mask file on kernels without the list.
 std::optional<std::string> read_cpus(const Host& host, const std::string& list_path,
                                      const std::string& mask_path, ProbeErrors& errors) {
-  if (auto text = read_optional(host, list_path, errors)) {
-    auto p = parse_cpulist(*text);
-    if (p.ok()) return format_cpulist(*p.value);
-    errors.push_back(list_path + ": " + p.error);
-    return std::nullopt;
-  }
-  if (mask_path.empty()) return std::nullopt;
-  if (auto text = read_optional(host, mask_path, errors)) {
-    auto p = parse_hex_mask(*text);
-    if (p.ok()) return format_cpulist(*p.value);
-    errors.push_back(mask_path + ": " + p.error);
-  }
-  return std::nullopt;
+  auto cpus = read_cpulist_field(host, list_path, errors, Presence::kOptional);
+  if (!cpus && !host.exists(list_path)) cpus = read_hex_mask_field(host, mask_path, errors, Presence::kOptional);
+  if (!cpus) return std::nullopt;
+  return format_cpulist(*cpus);
 }
 
 std::optional<std::string> read_mask(const Host& host, const std::string& path, ProbeErrors& errors) {
-  auto text = read_optional(host, path, errors);
-  if (!text) return std::nullopt;
-  auto p = parse_hex_mask(*text);
-  if (p.ok()) return format_cpulist(*p.value);
-  errors.push_back(path + ": " + p.error);
-  return std::nullopt;
+  auto cpus = read_hex_mask_field(host, path, errors, Presence::kOptional);
+  if (!cpus) return std::nullopt;
+  return format_cpulist(*cpus);
 }
 
-std::optional<CpuSet> read_cpulist_file(const Host& host, const std::string& path) {
-  auto text = host.read_trimmed(path);
-  if (!text) return std::nullopt;
-  auto p = parse_cpulist(*text);
-  return p.ok() ? p.value : std::nullopt;
+// The possible/online CPU lists only name per_cpu_count's entries here: the topology area reports
+// their problems, so they are not this area's errors.
+std::optional<CpuSet> cpu_list_hint(const Host& host, const std::string& path) {
+  ProbeErrors not_ours;
+  return read_cpulist_field(host, path, not_ours, Presence::kOptional);
 }
 
 // /sys/kernel/irq/N (kernels with SPARSE_IRQ, 4.17+). per_cpu_count has one entry per possible
 // CPU; columns are the online CPUs, like /proc/interrupts, so counts are picked by CPU number.
 std::vector<Descriptor> read_sysfs_descriptors(const Host& host, const std::vector<std::string>& dirs,
                                                std::vector<int>& count_cpus, ProbeErrors& errors) {
-  const auto possible = read_cpulist_file(host, "/sys/devices/system/cpu/possible");
-  const auto online = read_cpulist_file(host, "/sys/devices/system/cpu/online");
+  const auto possible = cpu_list_hint(host, "/sys/devices/system/cpu/possible");
+  const auto online = cpu_list_hint(host, "/sys/devices/system/cpu/online");
   std::vector<Descriptor> out;
   out.reserve(dirs.size());
   // index_of[k] = position of count_cpus[k] in per_cpu_count; computed once from the first IRQ.
@@ -77,13 +56,13 @@ std::vector<Descriptor> read_sysfs_descriptors(const Host& host, const std::vect
     const std::string base = "/sys/kernel/irq/" + d;
     Descriptor desc;
     desc.irq = static_cast<int>(*n);
-    desc.name = read_optional(host, base + "/actions", errors).value_or("");
-    desc.chip = read_optional(host, base + "/chip_name", errors).value_or("");
-    desc.hwirq = read_optional(host, base + "/hwirq", errors);
-    desc.type = read_optional(host, base + "/type", errors);
+    desc.name = read_field(host, base + "/actions", errors, Presence::kOptional).value_or("");
+    desc.chip = read_field(host, base + "/chip_name", errors, Presence::kOptional).value_or("");
+    desc.hwirq = read_field(host, base + "/hwirq", errors, Presence::kOptional);
+    desc.type = read_field(host, base + "/type", errors, Presence::kOptional);
     std::vector<uint64_t> per_cpu;
     bool counts_ok = false;
-    if (auto text = read_optional(host, base + "/per_cpu_count", errors)) {
+    if (auto text = read_field(host, base + "/per_cpu_count", errors, Presence::kOptional)) {
       counts_ok = true;
       size_t pos = 0;
       while (pos <= text->size()) {
@@ -156,24 +135,18 @@ std::vector<Descriptor> read_proc_interrupts(const Host& host, std::vector<int>&
   return out;
 }
 
-// The kernel refuses affinity changes for managed IRQs; procfs shows that as a 0444 smp_affinity,
-// and debugfs (when mounted) names the state outright.
-void detect_managed(const Host& host, bool have_debugfs, IrqInfo& info) {
-  const std::string n = std::to_string(info.irq);
-  const std::string aff = "/proc/irq/" + n + "/smp_affinity";
-  if (host.is_read_only(aff)) {  // false when missing
-    info.managed = true;
-    info.managed_reason = "smp_affinity is read-only (kernel-managed affinity)";
-  }
-  if (!have_debugfs) return;
-  if (auto text = host.read_trimmed("/sys/kernel/debug/irq/irqs/" + n);
-      text && text->find("AFFINITY_MANAGED") != std::string::npos) {
-    info.managed = true;
-    info.managed_reason = "debugfs: IRQD_AFFINITY_MANAGED";
-  }
-}
-
 }  // namespace
+
+std::optional<std::string> irq_managed_reason(const Host& host, int irq) {
+  const std::string n = std::to_string(irq);
+  if (auto text = host.read_trimmed("/sys/kernel/debug/irq/irqs/" + n);
+      text && text->find("AFFINITY_MANAGED") != std::string::npos)
+    return "debugfs: IRQD_AFFINITY_MANAGED";
+  for (const char* file : {"smp_affinity", "smp_affinity_list"})
+    if (host.is_read_only("/proc/irq/" + n + "/" + file))  // false when missing
+      return std::string(file) + " is read-only (kernel-managed affinity)";
+  return std::nullopt;
+}
 
 Irqs probe_irqs(const Host& host, ProbeErrors& errors) {
   Irqs out;
@@ -182,7 +155,6 @@ Irqs probe_irqs(const Host& host, ProbeErrors& errors) {
   const auto sys_dirs = host.list("/sys/kernel/irq");
   std::vector<Descriptor> descs = sys_dirs.empty() ? read_proc_interrupts(host, out.count_cpus, errors)
                                                    : read_sysfs_descriptors(host, sys_dirs, out.count_cpus, errors);
-  const bool have_debugfs = host.is_dir("/sys/kernel/debug/irq/irqs");
 
   out.irqs.reserve(descs.size());
   for (auto& d : descs) {
@@ -199,15 +171,11 @@ Irqs probe_irqs(const Host& host, ProbeErrors& errors) {
       info.effective_affinity =
           read_cpus(host, base + "/effective_affinity_list", base + "/effective_affinity", errors);
       info.affinity_hint = read_mask(host, base + "/affinity_hint", errors);
-      if (auto node = read_optional(host, base + "/node", errors)) {
-        if (auto v = parse_int(*node)) {
-          if (*v >= 0) info.node = static_cast<int>(*v);  // -1: no node
-        } else {
-          errors.push_back(base + "/node: not a number '" + *node + "'");
-        }
-      }
+      if (auto node = read_int_field(host, base + "/node", errors, Presence::kOptional); node && *node >= 0)
+        info.node = static_cast<int>(*node);  // -1: no node
     }
-    detect_managed(host, have_debugfs, info);
+    info.managed_reason = irq_managed_reason(host, d.irq);
+    info.managed = info.managed_reason.has_value();
     out.irqs.push_back(std::move(info));
   }
   return out;

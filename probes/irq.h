@@ -19,10 +19,10 @@ struct IrqInfo {
   std::optional<std::string> effective_affinity;  // cpulist
   std::optional<std::string> affinity_hint;       // cpulist ("" when no hint)
   std::optional<int> node;
-  bool managed = false;               // affinity cannot be set (kernel-managed)
+  bool managed = false;               // affinity cannot be set (kernel-managed): irq_managed_reason
   std::optional<std::string> managed_reason;
   std::vector<uint64_t> counts;       // per CPU, in CPU order of /proc/interrupts' columns
-  // Filled from the NIC probe when this IRQ belongs to a NIC queue.
+  // The NIC queue this IRQ serves, when it is one (annotate_irq_queues, from the NIC probe's map).
   std::optional<std::string> nic;
   std::optional<int> queue;
   std::optional<std::string> kind;    // rx, tx, txrx, other
@@ -35,6 +35,12 @@ struct Irqs {
 };
 
 Irqs probe_irqs(const Host& host, ProbeErrors& errors);
+
+// Whether the kernel manages IRQ `irq`'s affinity (refuses every change: managed queue vectors),
+// and why; nullopt when it is settable. The one decision for the irq probe and the irq knob:
+// debugfs's IRQD_AFFINITY_MANAGED when debugfs is mounted, else a read-only smp_affinity or
+// smp_affinity_list (procfs creates both without write bits for such IRQs).
+std::optional<std::string> irq_managed_reason(const Host& host, int irq);
 
 // JSON both ways; a missing key keeps the default (older snapshots still load).
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(IrqInfo, irq, name, chip, hwirq, type, affinity, effective_affinity, affinity_hint, node, managed, managed_reason, counts, nic, queue, kind)

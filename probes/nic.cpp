@@ -1,14 +1,14 @@
 #include "probes/nic.h"
 
 #include <cctype>
-#include <cerrno>
 #include <climits>
 #include <cstdlib>
 #include <set>
 
 #include "core/errors.h"
-#include "probes/netlink/netdev_netlink.h"
 #include "core/parse.h"
+#include "core/read_field.h"
+#include "probes/netlink/netdev_netlink.h"
 
 namespace tunectl {
 namespace {
@@ -60,35 +60,17 @@ std::optional<std::string> pci_function_dir(const std::string& dev) {
   return std::nullopt;
 }
 
-std::optional<int64_t> read_int(const Host& host, const std::string& path, ProbeErrors& errors) {
-  ReadResult r = host.read(path);
-  if (!r.ok) {
-    if (r.err != ENOENT) errors.push_back(r.error);
-    return std::nullopt;
-  }
-  auto v = parse_int(trim(r.data));
-  if (!v) errors.push_back(path + ": not a number '" + trim(r.data) + "'");
-  return v;
-}
-
 // An RPS/XPS mask file as a QueueCpus entry. The kernel answers ENOENT for XPS on single-queue
-// devices: not applicable, not an error.
+// devices: not applicable, not an error; any other failure is both the queue's reason and an error.
 QueueCpus read_queue_mask(const Host& host, int queue, const std::string& path, ProbeErrors& errors) {
   QueueCpus q;
   q.queue = queue;
-  ReadResult r = host.read(path);
-  if (!r.ok) {
-    q.unavailable = r.err == ENOENT ? "not applicable (single-queue device or no RPS/XPS support)" : r.error;
-    if (r.err != ENOENT) errors.push_back(r.error);
-    return q;
-  }
-  auto mask = parse_hex_mask(trim(r.data));
-  if (mask.ok()) {
-    q.cpus = format_cpulist(*mask.value);
-  } else {
-    q.unavailable = mask.error;
-    errors.push_back(path + ": " + mask.error);
-  }
+  const size_t known_errors = errors.size();
+  if (auto cpus = read_hex_mask_field(host, path, errors, Presence::kOptional))
+    q.cpus = format_cpulist(*cpus);
+  else
+    q.unavailable = errors.size() > known_errors ? errors.back()
+                                                 : "not applicable (single-queue device or no RPS/XPS support)";
   return q;
 }
 
@@ -102,7 +84,7 @@ void read_queues(const Host& host, const std::string& base, NicInfo& nic, ProbeE
     if (rx) {
       ++nic.rx_queues;
       QueueCpus q = read_queue_mask(host, static_cast<int>(*idx), dir + "/rps_cpus", errors);
-      q.flow_cnt = read_int(host, dir + "/rps_flow_cnt", errors);
+      q.flow_cnt = read_int_field(host, dir + "/rps_flow_cnt", errors, Presence::kOptional);
       nic.rps.push_back(std::move(q));
     } else {
       ++nic.tx_queues;
@@ -126,15 +108,10 @@ Parent read_device(const Host& host, const std::string& base, NicInfo& nic, Prob
   auto pci_dir = pci_function_dir(*dev);
   const std::string place = pci_dir ? *pci_dir : *dev;
   if (pci_dir) nic.pci = basename_of(*pci_dir);
-  if (auto node = read_int(host, place + "/numa_node", errors); node && *node >= 0)
+  if (auto node = read_int_field(host, place + "/numa_node", errors, Presence::kOptional); node && *node >= 0)
     nic.numa_node = static_cast<int>(*node);
-  if (auto text = host.read_trimmed(place + "/local_cpulist")) {
-    auto cpus = parse_cpulist(*text);
-    if (cpus.ok())
-      nic.local_cpus = format_cpulist(*cpus.value);
-    else
-      errors.push_back(place + "/local_cpulist: " + cpus.error);
-  }
+  if (auto cpus = read_cpulist_field(host, place + "/local_cpulist", errors, Presence::kOptional))
+    nic.local_cpus = format_cpulist(*cpus);
   return {basename_of(*dev), pci_dir.value_or("")};
 }
 
@@ -148,7 +125,8 @@ bool owned_by(const std::set<int>& msi, const std::optional<std::string>& pci, c
          c[c.size() - pci->size() - 1] == '-';
 }
 
-void map_irqs(const Host& host, const Parent& parent, NicInfo& nic, Irqs& irqs,
+// Fills nic.irqs: the IRQs that serve this NIC, with their queue and kind.
+void map_irqs(const Host& host, const Parent& parent, NicInfo& nic, const std::vector<IrqInfo>& irqs,
               const std::map<int, NetdevIrqQueue>& authority) {
   std::set<int> msi;
   if (!parent.pci_dir.empty())
@@ -157,7 +135,7 @@ void map_irqs(const Host& host, const Parent& parent, NicInfo& nic, Irqs& irqs,
   if (!authority.empty()) nic.irq_map_source = "netdev-netlink";
   const std::string driver = nic.driver.value_or("");
   const std::string pci = nic.pci.value_or("");
-  for (auto& irq : irqs.irqs) {
+  for (const auto& irq : irqs) {
     std::optional<IrqQueue> q;
     if (auto it = authority.find(irq.irq); it != authority.end()) {
       q = IrqQueue{it->second.queue, it->second.kind};
@@ -173,9 +151,6 @@ void map_irqs(const Host& host, const Parent& parent, NicInfo& nic, Irqs& irqs,
     }
     if (!q) continue;
     nic.irqs.push_back({irq.irq, q->queue, q->kind});
-    irq.nic = nic.name;
-    irq.queue = q->queue;
-    irq.kind = q->kind;
   }
 }
 
@@ -197,7 +172,7 @@ void read_ethtool(EthtoolClient& client, NicInfo& nic) {
 
 }  // namespace
 
-std::vector<NicInfo> probe_nics(const Host& host, Irqs& irqs, ProbeErrors& errors) {
+std::vector<NicInfo> probe_nics(const Host& host, const std::vector<IrqInfo>& irqs, ProbeErrors& errors) {
   std::vector<NicInfo> out;
   std::optional<EthtoolClient> ethtool;
   std::string ethtool_why = "live host only";
@@ -217,8 +192,9 @@ std::vector<NicInfo> probe_nics(const Host& host, Irqs& irqs, ProbeErrors& error
     if (!host.is_dir(base)) continue;  // bonding_masters and other plain files
     NicInfo nic;
     nic.name = name;
-    if (auto v = read_int(host, base + "/ifindex", errors)) nic.ifindex = static_cast<int>(*v);
-    if (auto v = read_int(host, base + "/mtu", errors)) nic.mtu = static_cast<int>(*v);
+    if (auto v = read_int_field(host, base + "/ifindex", errors, Presence::kOptional))
+      nic.ifindex = static_cast<int>(*v);
+    if (auto v = read_int_field(host, base + "/mtu", errors, Presence::kOptional)) nic.mtu = static_cast<int>(*v);
     nic.operstate = host.read_trimmed(base + "/operstate");
     const Parent parent = read_device(host, base, nic, errors);
     read_queues(host, base, nic, errors);
@@ -235,6 +211,20 @@ std::vector<NicInfo> probe_nics(const Host& host, Irqs& irqs, ProbeErrors& error
     out.push_back(std::move(nic));
   }
   return out;
+}
+
+void annotate_irq_queues(std::vector<IrqInfo>& irqs, const std::vector<NicInfo>& nics) {
+  std::map<int, IrqInfo*> by_number;
+  for (auto& irq : irqs) by_number[irq.irq] = &irq;
+  for (const auto& nic : nics) {
+    for (const auto& ni : nic.irqs) {
+      auto it = by_number.find(ni.irq);
+      if (it == by_number.end()) continue;
+      it->second->nic = nic.name;
+      it->second->queue = ni.queue;
+      it->second->kind = ni.kind;
+    }
+  }
 }
 
 }  // namespace tunectl

@@ -59,8 +59,13 @@ std::optional<IrqQueue> classify_nic_irq(const std::string& driver, const std::s
                                          const std::string& pci, const std::string& irq_name,
                                          const std::string& device = "");
 
-// Reads every interface; maps `irqs` to queues and writes nic/queue/kind back into them.
-std::vector<NicInfo> probe_nics(const Host& host, Irqs& irqs, ProbeErrors& errors);
+// Reads every interface, each with its queue -> IRQ map (NicInfo::irqs) taken from `irqs`, the irq
+// probe's rows, which it only reads.
+std::vector<NicInfo> probe_nics(const Host& host, const std::vector<IrqInfo>& irqs, ProbeErrors& errors);
+
+// The snapshot's cross-area step: sets nic/queue/kind on every IRQ row a NIC's map lists (a row
+// two NICs claim keeps the later NIC's).
+void annotate_irq_queues(std::vector<IrqInfo>& irqs, const std::vector<NicInfo>& nics);
 
 // JSON both ways; a missing key keeps the default (older snapshots still load).
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(QueueCpus, queue, cpus, flow_cnt, unavailable)

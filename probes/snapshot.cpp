@@ -1,55 +1,64 @@
+// Snapshot assembly and its JSON, driven by the probe area registry (probes/areas.def): nothing
+// here names an area except the one cross-area step, annotate_irq_queues.
 #include "probes/snapshot.h"
 
-#include <algorithm>
-#include <ctime>
 #include <exception>
+#include <set>
 
 #include "core/clock.h"
 #include "core/errors.h"
-#include "core/parse.h"
+#include "probes/probe_area.h"
 
 namespace tunectl {
 namespace {
 
-
-// The JSON key of each area (DESIGN.md uses plural keys for lists).
-const std::map<std::string, std::string>& area_keys() {
-  static const std::map<std::string, std::string> keys = {
-      {"topology", "topology"}, {"irq", "irqs"}, {"nic", "nics"},
-      {"thp", "thp"},           {"tcp", "tcp"},  {"cgroup", "cgroups"}};
-  return keys;
-}
-
-std::string normalise_area(const std::string& a) {
-  for (const auto& [area, key] : area_keys())
-    if (a == area || a == key) return area;
-  throw InputError("--only: unknown area '" + a + "' (known: topology, irq, nic, thp, tcp, cgroup)");
-}
-
-// Runs one probe; an exception becomes "<area>_unavailable" instead of aborting the snapshot.
-template <class F>
-void guarded(Snapshot& s, const std::string& area, F&& probe) {
+// Runs one area's probe; an exception becomes "<area>_unavailable" instead of aborting the snapshot.
+void guarded(const Host& host, const ProbeArea& area, Snapshot& s) {
   try {
-    probe(s.errors[area]);
+    area.probe(host, s, s.errors[area.name]);
   } catch (const std::exception& e) {
-    s.unavailable[area] = e.what();
+    s.unavailable[area.name] = e.what();
   }
-  if (s.errors[area].empty()) s.errors.erase(area);
+  if (s.errors[area.name].empty()) s.errors.erase(area.name);
+}
+
+// --only's names (or JSON keys) -> area names; empty -> every area.
+std::set<std::string> wanted_areas(const std::vector<std::string>& only) {
+  std::set<std::string> wanted;
+  for (const auto& a : only) {
+    const ProbeArea* area = find_probe_area(a);
+    if (!area) throw InputError("--only: unknown area '" + a + "' (known: " + probe_area_names() + ")");
+    wanted.insert(area->name);
+  }
+  if (only.empty())
+    for (const auto& a : probe_areas()) wanted.insert(a.name);
+  return wanted;
+}
+
+// The wanted areas plus the inputs their probes read. Inputs precede their readers in the
+// registry, so one backwards pass also collects inputs of inputs.
+std::set<std::string> areas_to_run(const std::set<std::string>& wanted) {
+  std::set<std::string> run = wanted;
+  const auto& areas = probe_areas();
+  for (auto it = areas.rbegin(); it != areas.rend(); ++it)
+    if (run.count(it->name)) run.insert(it->inputs.begin(), it->inputs.end());
+  return run;
 }
 
 }  // namespace
 
 const std::vector<std::string>& snapshot_areas() {
-  static const std::vector<std::string> areas = {"topology", "irq", "nic", "thp", "tcp", "cgroup"};
-  return areas;
+  static const std::vector<std::string> names = [] {
+    std::vector<std::string> out;
+    for (const auto& a : probe_areas()) out.push_back(a.name);
+    return out;
+  }();
+  return names;
 }
 
 Snapshot take_snapshot(const Host& host, const std::vector<std::string>& only) {
-  std::vector<std::string> want;
-  for (const auto& a : only) want.push_back(normalise_area(a));
-  auto wanted = [&](const std::string& a) {
-    return want.empty() || std::find(want.begin(), want.end(), a) != want.end();
-  };
+  const std::set<std::string> wanted = wanted_areas(only);
+  const std::set<std::string> run = areas_to_run(wanted);
 
   Snapshot s;
   s.host.root = host.root();
@@ -57,28 +66,19 @@ Snapshot take_snapshot(const Host& host, const std::vector<std::string>& only) {
   s.host.kernel = host.read_trimmed("/proc/sys/kernel/osrelease").value_or("");
   s.host.taken_at = utc_now_rfc3339();
 
-  if (wanted("topology")) guarded(s, "topology", [&](ProbeErrors& e) { s.topology = probe_topology(host, e); });
-  // NICs map IRQs to queues, so IRQs are read whenever either area is wanted.
-  if (wanted("irq") || wanted("nic")) {
-    Irqs irqs;
-    bool irqs_ok = false;
-    guarded(s, "irq", [&](ProbeErrors& e) {
-      irqs = probe_irqs(host, e);
-      irqs_ok = true;
-    });
-    if (wanted("nic")) guarded(s, "nic", [&](ProbeErrors& e) { s.nics = probe_nics(host, irqs, e); });
-    if (wanted("irq") && irqs_ok) {
-      s.irqs = std::move(irqs.irqs);
-      s.irq_count_cpus = std::move(irqs.count_cpus);
-    }
-    if (!wanted("irq")) {
-      s.unavailable.erase("irq");
-      s.errors.erase("irq");
-    }
+  for (const auto& area : probe_areas())
+    if (run.count(area.name)) guarded(host, area, s);
+
+  // The one cross-area step: each IRQ row names the NIC queue the NIC probe mapped it to.
+  if (s.irqs && s.nics) annotate_irq_queues(*s.irqs, *s.nics);
+
+  // Areas probed only as inputs leave no trace.
+  for (const auto& area : probe_areas()) {
+    if (!run.count(area.name) || wanted.count(area.name)) continue;
+    area.clear(s);
+    s.unavailable.erase(area.name);
+    s.errors.erase(area.name);
   }
-  if (wanted("thp")) guarded(s, "thp", [&](ProbeErrors& e) { s.thp = probe_thp(host, e); });
-  if (wanted("tcp")) guarded(s, "tcp", [&](ProbeErrors& e) { s.tcp = probe_tcp(host, e); });
-  if (wanted("cgroup")) guarded(s, "cgroup", [&](ProbeErrors& e) { s.cgroups = probe_cgroups(host, e); });
   return s;
 }
 
@@ -86,23 +86,16 @@ void to_json(json& j, const Snapshot& s) {
   j = json::object();
   j["schema"] = kSnapshotSchema;
   j["host"] = s.host;
-  auto put = [&](const std::string& area, const auto& value) {
-    const std::string& key = area_keys().at(area);
-    if (value)
-      j[key] = *value;
-    else if (s.unavailable.count(area))
-      j[key] = nullptr;
+  for (const auto& area : probe_areas()) {
+    const auto why = s.unavailable.find(area.name);
+    if (area.present(s))
+      area.to_json(j, s);
+    else if (why != s.unavailable.end())
+      j[area.json_key] = nullptr;
     else
-      return;  // not probed
-    if (s.unavailable.count(area)) j[key + "_unavailable"] = s.unavailable.at(area);
-  };
-  put("topology", s.topology);
-  put("irq", s.irqs);
-  if (s.irq_count_cpus) j["irq_count_cpus"] = *s.irq_count_cpus;
-  put("nic", s.nics);
-  put("thp", s.thp);
-  put("tcp", s.tcp);
-  put("cgroup", s.cgroups);
+      continue;  // not probed
+    if (why != s.unavailable.end()) j[area.json_key + "_unavailable"] = why->second;
+  }
   j["errors"] = s.errors;
 }
 
@@ -111,18 +104,11 @@ void from_json(const json& j, Snapshot& s) {
     throw InputError("not a tunectl snapshot (schema is not " + std::string(kSnapshotSchema) + ")");
   s = Snapshot{};
   s.host = j.at("host").get<HostInfo>();
-  auto get = [&](const std::string& area, auto& out) {
-    const std::string& key = area_keys().at(area);
-    if (j.contains(key) && !j[key].is_null()) out = j[key].get<typename std::decay_t<decltype(out)>::value_type>();
-    if (j.contains(key + "_unavailable")) s.unavailable[area] = j[key + "_unavailable"].get<std::string>();
-  };
-  get("topology", s.topology);
-  get("irq", s.irqs);
-  if (j.contains("irq_count_cpus")) s.irq_count_cpus = j["irq_count_cpus"].get<std::vector<int>>();
-  get("nic", s.nics);
-  get("thp", s.thp);
-  get("tcp", s.tcp);
-  get("cgroup", s.cgroups);
+  for (const auto& area : probe_areas()) {
+    const std::string& key = area.json_key;
+    if (j.contains(key) && !j[key].is_null()) area.from_json(j, s);
+    if (j.contains(key + "_unavailable")) s.unavailable[area.name] = j[key + "_unavailable"].get<std::string>();
+  }
   if (j.contains("errors")) s.errors = j["errors"].get<std::map<std::string, std::vector<std::string>>>();
 }
 

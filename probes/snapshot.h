@@ -1,15 +1,17 @@
-// Snapshot: every probe's result plus host facts, schema "tunectl.snapshot/1". A probe that fails
-// leaves its area null with "<area>_unavailable" set; the others are unaffected.
+// Snapshot: every probe area's result plus host facts, schema "tunectl.snapshot/1". A probe that
+// fails leaves its area null with "<area>_unavailable" set; the others are unaffected. The areas
+// are listed in probes/areas.def; each has one typed member here.
 #pragma once
 #include <map>
 #include <optional>
 #include <string>
 #include <vector>
 
-#include "probes/cgroup.h"
 #include "core/host.h"
-#include "probes/irq.h"
 #include "core/json.h"
+#include "probes/cgroup.h"
+#include "probes/cpu_power.h"
+#include "probes/irq.h"
 #include "probes/nic.h"
 #include "probes/tcp.h"
 #include "probes/thp.h"
@@ -25,25 +27,27 @@ struct HostInfo {
 
 struct Snapshot {
   HostInfo host;
+  // One member per probe area (probes/areas.def); null when not probed or unavailable.
   std::optional<Topology> topology;
   std::optional<std::vector<IrqInfo>> irqs;
-  std::optional<std::vector<int>> irq_count_cpus;  // CPU of each IRQ counts[] column
+  std::optional<std::vector<int>> irq_count_cpus;  // CPU of each IRQ counts[] column (irq area)
   std::optional<std::vector<NicInfo>> nics;
   std::optional<Thp> thp;
   std::optional<Tcp> tcp;
   std::optional<Cgroups> cgroups;
+  std::optional<CpuPower> cpu_power;
   std::map<std::string, std::string> unavailable;          // area -> reason
   std::map<std::string, std::vector<std::string>> errors;  // area -> per-field errors
 };
 
-// Areas, as accepted by --only: topology, irq, nic, thp, tcp, cgroup.
+// Area names as accepted by --only, in registry order: topology, irq, nic, thp, tcp, cgroup.
 const std::vector<std::string>& snapshot_areas();
 
 // Probes the requested areas (all when `only` is empty). Throws InputError for an unknown area.
 Snapshot take_snapshot(const Host& host, const std::vector<std::string>& only = {});
 
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(HostInfo, hostname, kernel, root, taken_at)
-// Only probed areas appear; each area's JSON key follows DESIGN.md (irqs, nics, cgroups, ...).
+// Only probed areas appear, under each area's JSON key (irqs, nics, cgroups, ...).
 void to_json(json& j, const Snapshot& v);
 void from_json(const json& j, Snapshot& v);
 

@@ -48,7 +48,7 @@ const BinderRegistration reg{[](pybind11::module_& m) {
         cfg.reps = reps;
         cfg.warmup = warmup;
         pybind11::gil_scoped_release release;
-        return b::run_bench(*bench, opts, cfg).dump();
+        return b::run_bench(Host("/"), *bench, opts, cfg).dump();
       },
       pybind11::arg("name"), pybind11::arg("options"), pybind11::arg("reps") = 10, pybind11::arg("warmup") = 1,
       "Run a benchmark; returns the result (schema tunectl.bench/1) as JSON text.");
@@ -62,7 +62,7 @@ const BinderRegistration reg{[](pybind11::module_& m) {
         cfg.reps = reps;
         cfg.warmup = warmup;
         pybind11::gil_scoped_release release;
-        const auto r = b::run_ab(*a, *bb, oa, ob, cfg);
+        const auto r = b::run_ab(Host("/"), *a, *bb, oa, ob, cfg);
         return std::make_pair(r.a.dump(), r.b.dump());
       },
       pybind11::arg("name"), pybind11::arg("options_a"), pybind11::arg("options_b"), pybind11::arg("reps") = 10,

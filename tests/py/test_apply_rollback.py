@@ -89,16 +89,8 @@ def fault_env(k: int, action: str = "kill") -> dict:
     return dict(os.environ, TUNECTL_FAULT_AFTER_WRITES=str(k), TUNECTL_FAULT_ACTION=action)
 
 
-def profile_params():
-    # A captured tree has no kernel to populate a new cgroup directory with its interface files,
-    # so the cpu.max written after container-host's mkdir has no file to open (ENOENT): the apply
-    # fails and rolls back (exit 4). Strict: this starts failing once the knob layer emulates it.
-    gap = pytest.mark.xfail(strict=True, reason="tree mkdir creates no cgroup interface files")
-    return [pytest.param(p, marks=gap) if p == "container-host" else p for p in PROFILES]
-
-
 @pytest.mark.parametrize("host", fixture_host_names())
-@pytest.mark.parametrize("profile", profile_params())
+@pytest.mark.parametrize("profile", PROFILES)
 def test_every_builtin_profile_applies_exactly_and_rolls_back_byte_for_byte(fixture_copy, tmp_path, host, profile):
     root = fixture_copy(host)
     state = tmp_path / "state"
@@ -115,9 +107,10 @@ def test_every_builtin_profile_applies_exactly_and_rolls_back_byte_for_byte(fixt
     for c in tx["changes"]:
         assert c["status"] == "written", c
         f = knob_file(root, c["knob"])
-        if c["action"] == "write" and f is not None:
+        if f is not None:
             assert reads_as(f, c["value"]), (c["knob"], f.read_text(), c["value"])
-        assert c["before"] is not None or c["action"] == "mkdir" or c["after"] is not None
+        # No previous bytes only for a file inside a cgroup this transaction created.
+        assert c["before"] is not None or (c["knob"].startswith("cgroup:") and c["after"] is not None), c
     for s in tx["skipped"]:
         f = knob_file(root, s["knob"])
         if f is not None and f.exists():

@@ -15,7 +15,7 @@ from test_bad_profiles import tree_digest
 
 BUILTINS = ["api-gateway", "balanced", "container-host", "latency", "throughput"]
 HOSTS = fixture_host_names()
-CHANGE_KEYS = {"knob", "current", "desired", "value", "why", "source", "status", "reason", "per_netns", "action"}
+CHANGE_KEYS = {"knob", "current", "desired", "value", "why", "source", "status", "reason", "per_netns"}
 
 # Live files a plan could conceivably touch; plan must leave every one as it was.
 LIVE_GLOBS = ["/proc/sys/net/core/*", "/proc/sys/net/ipv4/tcp_*", "/proc/sys/kernel/sched_autogroup_enabled",
@@ -109,11 +109,12 @@ def test_latency_numa_local_irq_map_on_two_sockets(trees):
 
 def test_plan_order_is_safe(trees):
     plan = run_cli("plan", "-p", "container-host", "--root", str(trees["metal-2s-mlx5-k8s"]), "--json").json()
-    order = [(c["action"], c["knob"]) for c in plan["changes"]]
-    assert order[0] == ("mkdir", "cgroup:/work.slice:cpu.max")
-    assert order[1] == ("write", "cgroup:/work.slice:cpu.max")
-    assert order[2] == ("write", "cgroup:/work.slice:cpu.max.burst")
-    assert order[-1][1].startswith("thp:")
+    order = [c["knob"] for c in plan["changes"]]
+    assert order[0] == "cgroup_dir:/work.slice"
+    assert plan["changes"][0]["current"] == "absent" and plan["changes"][0]["desired"] == "present"
+    assert order[1] == "cgroup:/work.slice:cpu.max"
+    assert order[2] == "cgroup:/work.slice:cpu.max.burst"
+    assert order[-1].startswith("thp:")
 
 
 def test_conditions_leave_out_settings_with_reasons(trees):

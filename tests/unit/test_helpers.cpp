@@ -1,11 +1,13 @@
 #include "tests/unit/test_helpers.h"
 
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <future>
 #include <sstream>
 #include <stdexcept>
 
@@ -16,6 +18,22 @@ namespace tunectl::test {
 std::string fixture_host(const std::string& name) {
   const char* src = std::getenv("TUNECTL_SOURCE_DIR");
   return std::string(src ? src : TUNECTL_SOURCE_DIR) + "/tests/fixtures/hosts/" + name;
+}
+
+bool returns_promptly(const std::function<void()>& fn, const std::string& fifo, std::chrono::seconds limit) {
+  auto done = std::async(std::launch::async, fn);
+  if (done.wait_for(limit) == std::future_status::ready) {
+    done.get();
+    return true;
+  }
+  // A blocked open(O_RDONLY) returns once a writer has come; with it gone again, reads see EOF.
+  const int w = ::open(fifo.c_str(), O_RDWR | O_CLOEXEC);
+  if (w >= 0) ::close(w);
+  try {
+    done.get();
+  } catch (...) {  // whatever it made of the FIFO after all, it blocked first
+  }
+  return false;
 }
 
 TempTree::TempTree() {
@@ -44,6 +62,12 @@ void TempTree::symlink(const std::string& target, const std::string& rel) const 
   fs::path p = fs::path(path_) / rel;
   fs::create_directories(p.parent_path());
   fs::create_symlink(target, p);
+}
+
+void TempTree::fifo(const std::string& rel) const {
+  fs::path p = fs::path(path_) / rel;
+  fs::create_directories(p.parent_path());
+  if (::mkfifo(p.c_str(), 0644) != 0) throw std::runtime_error("mkfifo failed: " + p.string());
 }
 
 std::string TempTree::read(const std::string& rel) const {

@@ -1,11 +1,19 @@
 // Shared test helpers: fixture paths and throwaway host trees.
 #pragma once
+#include <chrono>
+#include <functional>
 #include <string>
 
 namespace tunectl::test {
 
 // tests/fixtures/hosts/<name> in the source tree.
 std::string fixture_host(const std::string& name);
+
+// Calls `fn`, which reads the FIFO at `fifo`, on another thread and waits at most `limit`. False
+// when `fn` was still blocked (the FIFO then gets a writer so that `fn` ends and the test does not
+// hang); otherwise true, or what `fn` threw.
+bool returns_promptly(const std::function<void()>& fn, const std::string& fifo,
+                      std::chrono::seconds limit = std::chrono::seconds(5));
 
 // A fresh temporary directory removed (recursively) on destruction.
 class TempTree {
@@ -18,6 +26,8 @@ class TempTree {
   // Writes `content` at root-relative `rel` (parents created); mode applied after writing.
   void write(const std::string& rel, const std::string& content, unsigned mode = 0644) const;
   void symlink(const std::string& target, const std::string& rel) const;
+  // Makes a FIFO at `rel` (parents created): a "file" whose reading blocks until a writer comes.
+  void fifo(const std::string& rel) const;
   std::string read(const std::string& rel) const;
   // Copies a fixture host tree (modes and symlinks kept) into this temp dir; returns the path.
   std::string copy_fixture(const std::string& name) const;

@@ -16,30 +16,22 @@
 #include <tuple>
 
 #include "core/errors.h"
+#include "core/file_io.h"
 
 namespace tunectl {
 namespace {
 
-// Owns one descriptor for the scope of a function.
-class ScopedFd {
- public:
-  explicit ScopedFd(int fd) : fd_(fd) {}
-  ~ScopedFd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  ScopedFd(const ScopedFd&) = delete;
-  ScopedFd& operator=(const ScopedFd&) = delete;
-  int get() const { return fd_; }
+// A journal holds the previous bytes of every knob it touched plus a few events per knob: far
+// below this even for thousands of knobs. The cap only stops a FIFO or device posing as one.
+constexpr size_t kMaxJournalBytes = size_t{256} << 20;
 
- private:
-  int fd_;
-};
-
-[[noreturn]] void fail(const std::string& what, int err) {
-  const std::string msg = what + ": " + std::strerror(err);
+// `msg` already names the file and the reason.
+[[noreturn]] void raise(const std::string& msg, int err) {
   if (err == EACCES || err == EPERM || err == EROFS) throw NotPermitted(msg);
   throw TransactionError(msg);
 }
+
+[[noreturn]] void fail(const std::string& what, int err) { raise(what + ": " + std::strerror(err), err); }
 
 int write_all(int fd, const std::string& bytes) {
   size_t done = 0;
@@ -53,8 +45,8 @@ int write_all(int fd, const std::string& bytes) {
 }
 
 void fsync_dir(const std::string& dir) {
-  ScopedFd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (fd.get() < 0 || ::fsync(fd.get()) != 0) fail("cannot fsync " + dir, errno);
+  UniqueFd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!fd.valid() || ::fsync(fd.get()) != 0) fail("cannot fsync " + dir, errno);
 }
 
 // The transactions dir, created (and made durable in its parent) on first use.
@@ -69,7 +61,7 @@ void ensure_journal_dir(const std::string& state_dir) {
 json header_to_json(const JournalHeader& h) {
   json knobs = json::array();
   for (const auto& k : h.knobs)
-    knobs.push_back({{"index", k.index}, {"knob", k.knob}, {"action", k.action}, {"value", k.value},
+    knobs.push_back({{"index", k.index}, {"knob", k.knob}, {"value", k.value},
                      {"before_b64", k.before ? json(base64_encode(*k.before)) : json(nullptr)}});
   return {{"schema", kJournalSchema}, {"event", "begin"}, {"id", h.id}, {"profile", h.profile},
           {"profile_digest", h.profile_digest}, {"root", h.root}, {"started_at", h.started_at},
@@ -77,7 +69,8 @@ json header_to_json(const JournalHeader& h) {
 }
 
 JournalHeader header_from_json(const json& j) {
-  if (j.value("schema", "") != kJournalSchema || j.value("event", "") != "begin")
+  const std::string schema = j.value("schema", "");
+  if ((schema != kJournalSchema && schema != kJournalSchemaV1) || j.value("event", "") != "begin")
     throw TransactionError("not a " + std::string(kJournalSchema) + " header");
   JournalHeader h;
   h.id = j.at("id").get<std::string>();
@@ -91,7 +84,9 @@ JournalHeader header_from_json(const json& j) {
     JournalKnob jk;
     jk.index = k.at("index").get<size_t>();
     jk.knob = k.at("knob").get<std::string>();
-    jk.action = k.at("action").get<std::string>();
+    if (k.value("action", "write") != "write")
+      throw TransactionError("knob " + jk.knob + " has action '" + k.value("action", "") +
+                             "' (an older tunectl's cgroup mkdir): restore it by hand");
     jk.value = k.at("value").get<std::string>();
     if (!k.at("before_b64").is_null()) jk.before = base64_decode(k.at("before_b64").get<std::string>());
     if (jk.index != h.knobs.size()) throw TransactionError("knob indexes out of order");
@@ -129,8 +124,8 @@ JournalWriter JournalWriter::create(const std::string& state_dir, const JournalH
   const std::string path = dir + "/" + header.id + ".journal";
   const std::string tmp = dir + "/." + header.id + ".journal.tmp";
   {
-    ScopedFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
-    if (fd.get() < 0) fail("cannot create " + tmp, errno);
+    UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
+    if (!fd.valid()) fail("cannot create " + tmp, errno);
     if (int err = write_all(fd.get(), header_to_json(header).dump() + "\n")) fail("cannot write " + tmp, err);
     if (::fsync(fd.get()) != 0) fail("cannot fsync " + tmp, errno);
   }
@@ -145,9 +140,10 @@ JournalWriter JournalWriter::create(const std::string& state_dir, const JournalH
 }
 
 JournalWriter JournalWriter::reopen(const std::string& path) {
-  int fd = ::open(path.c_str(), O_RDWR | O_APPEND | O_CLOEXEC);
-  if (fd < 0) fail("cannot open " + path, errno);
-  JournalWriter jw(fd, path);
+  UniqueFd owned(::open(path.c_str(), O_RDWR | O_APPEND | O_CLOEXEC));
+  if (!owned.valid()) fail("cannot open " + path, errno);
+  const int fd = owned.get();
+  JournalWriter jw(std::move(owned), path);
   // A torn last line (power loss mid-append) would swallow the next event; cut it off first.
   // Its action had not started: marks are durable before the write they announce.
   struct stat st;
@@ -165,13 +161,9 @@ void JournalWriter::append(json event, bool durable) {
   event["at"] = utc_now();
   // One write(2) of a whole line on an O_APPEND fd: a reader sees the line entirely or not at all
   // (bar a power loss, which the reader tolerates for the last line).
-  if (int err = write_all(fd_, event.dump(-1, ' ', false, json::error_handler_t::replace) + "\n"))
+  if (int err = write_all(fd_.get(), event.dump(-1, ' ', false, json::error_handler_t::replace) + "\n"))
     fail("cannot append to " + path_, err);
-  if (durable && ::fdatasync(fd_) != 0) fail("cannot fsync " + path_, errno);
-}
-
-JournalWriter::~JournalWriter() {
-  if (fd_ >= 0) ::close(fd_);
+  if (durable && ::fdatasync(fd_.get()) != 0) fail("cannot fsync " + path_, errno);
 }
 
 std::string journal_dir(const std::string& state_dir) { return state_dir + "/transactions"; }
@@ -208,18 +200,9 @@ JournalRecord parse_journal(const std::string& path, const std::string& text) {
 }
 
 JournalRecord load_journal(const std::string& path) {
-  ScopedFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (fd.get() < 0) fail("cannot read " + path, errno);
-  std::string text;
-  char buf[65536];
-  for (;;) {
-    ssize_t n = ::read(fd.get(), buf, sizeof buf);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) fail("cannot read " + path, errno);
-    if (n == 0) break;
-    text.append(buf, static_cast<size_t>(n));
-  }
-  return parse_journal(path, text);
+  ReadResult r = read_regular_file(path, kMaxJournalBytes);
+  if (!r.ok) raise("cannot read " + r.error, r.err);
+  return parse_journal(path, r.data);
 }
 
 std::vector<JournalRecord> load_journals(const std::string& state_dir) {

@@ -13,19 +13,22 @@
 #include <vector>
 
 #include "core/json.h"
+#include "core/unique_fd.h"
 #include "tuner/plan/plan.h"
 
 namespace tunectl {
 
-inline constexpr const char* kJournalSchema = "tunectl.journal/1";
+// /2: cgroup directories are knobs (cgroup_dir:) instead of a per-knob "mkdir" action. /1 records
+// without such an action read the same.
+inline constexpr const char* kJournalSchema = "tunectl.journal/2";
+inline constexpr const char* kJournalSchemaV1 = "tunectl.journal/1";
 
 struct JournalKnob {
   size_t index = 0;           // position in write order
   std::string knob;           // address
-  std::string action = "write";  // or "mkdir": create the cgroup directory `knob` lives in
   std::string value;          // exact value to write
   // Exact previous raw bytes (stored base64: byte exact, trailing newline too); nullopt for a
-  // mkdir and for a file inside a group this transaction creates (removing the group undoes it).
+  // file inside a container this transaction creates (rolling back the container removes it).
   std::optional<std::string> before;
 };
 
@@ -66,15 +69,12 @@ class JournalWriter {
   void append(json event, bool durable);
   const std::string& path() const { return path_; }
 
-  JournalWriter(JournalWriter&& o) noexcept : fd_(o.fd_), path_(std::move(o.path_)) { o.fd_ = -1; }
+  JournalWriter(JournalWriter&&) noexcept = default;
   JournalWriter& operator=(JournalWriter&&) = delete;
-  JournalWriter(const JournalWriter&) = delete;
-  JournalWriter& operator=(const JournalWriter&) = delete;
-  ~JournalWriter();
 
  private:
-  JournalWriter(int fd, std::string path) : fd_(fd), path_(std::move(path)) {}
-  int fd_;
+  JournalWriter(UniqueFd fd, std::string path) : fd_(std::move(fd)), path_(std::move(path)) {}
+  UniqueFd fd_;
   std::string path_;
 };
 

@@ -43,9 +43,10 @@ StateLock StateLock::acquire(const std::string& state_dir, bool create) {
     throw TransactionError("state dir " + state_dir + ": not a directory");
   }
   const std::string path = state_dir + "/lock";
-  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-  if (fd < 0) fail_dir("cannot open " + path, errno);
-  StateLock lock(fd);  // closes fd on every path below
+  UniqueFd owned(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
+  if (!owned.valid()) fail_dir("cannot open " + path, errno);
+  const int fd = owned.get();
+  StateLock lock(std::move(owned));  // closes fd on every path below
   int rc;
   do {
     rc = ::flock(fd, LOCK_EX | LOCK_NB);
@@ -63,10 +64,6 @@ StateLock StateLock::acquire(const std::string& state_dir, bool create) {
     (void)written;  // a missing pid only makes a refusal message say "unknown"
   }
   return lock;
-}
-
-StateLock::~StateLock() {
-  if (fd_ >= 0) ::close(fd_);  // releases the flock
 }
 
 }  // namespace tunectl

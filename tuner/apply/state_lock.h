@@ -4,6 +4,8 @@
 #pragma once
 #include <string>
 
+#include "core/unique_fd.h"
+
 namespace tunectl {
 
 class StateLock {
@@ -15,15 +17,12 @@ class StateLock {
   // created or opened (EACCES, EPERM, EROFS), TransactionError when the lock is held.
   static StateLock acquire(const std::string& state_dir, bool create);
 
-  StateLock(StateLock&& other) noexcept : fd_(other.fd_) { other.fd_ = -1; }
+  StateLock(StateLock&&) noexcept = default;
   StateLock& operator=(StateLock&&) = delete;
-  StateLock(const StateLock&) = delete;
-  StateLock& operator=(const StateLock&) = delete;
-  ~StateLock();
 
  private:
-  explicit StateLock(int fd) : fd_(fd) {}
-  int fd_;
+  explicit StateLock(UniqueFd fd) : fd_(std::move(fd)) {}
+  UniqueFd fd_;  // closing it releases the flock
 };
 
 }  // namespace tunectl

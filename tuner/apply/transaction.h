@@ -16,20 +16,34 @@
 #include "core/host.h"
 #include "core/json.h"
 #include "tuner/apply/journal.h"
+#include "tuner/apply/state_dir.h"
 #include "tuner/plan/plan.h"
 
 namespace tunectl {
+
+enum class TxState { kDryRun, kUnchanged, kOpen, kApplied, kRolledBack };
+const char* to_string(TxState s);
+TxState tx_state_from_string(const std::string& s);  // throws TransactionError
+
+enum class TxChangeStatus {
+  kPlanned,        // dry run
+  kNotWritten,     // journaled, never attempted
+  kAttempted,      // its write may have happened (a crash came between mark and outcome)
+  kWritten,
+  kFailed,
+  kRestored,
+  kRestoreFailed,
+};
+const char* to_string(TxChangeStatus s);
+TxChangeStatus tx_change_status_from_string(const std::string& s);  // throws TransactionError
 
 // One planned change and what became of it.
 struct TxChange {
   size_t index = 0;
   std::string knob, value, current, desired, why, source;
-  std::string action = "write";  // or "mkdir" (a cgroup the profile creates)
   bool per_netns = false;
-  // planned (dry run) | not-written | attempted (write may have happened: crash) | written |
-  // failed | restored | restore-failed
-  std::string status;
-  std::optional<std::string> before;    // exact previous raw bytes (null: mkdir, or in a new group)
+  TxChangeStatus status = TxChangeStatus::kPlanned;
+  std::optional<std::string> before;    // exact previous raw bytes (null: created with its container)
   std::optional<std::string> after;     // raw bytes read back after the write
   std::optional<std::string> found;     // raw bytes found when rolling back (drift shows here)
   std::optional<std::string> restored;  // raw bytes read back after restoring
@@ -40,8 +54,7 @@ struct TxChange {
 
 struct Transaction {
   std::optional<std::string> id;  // null when nothing was journaled (dry run, nothing to change)
-  // dry-run | unchanged | open | applied | rolled-back
-  std::string state;
+  TxState state = TxState::kDryRun;
   std::string profile, profile_digest, root;
   std::optional<std::string> state_dir, journal, started_at, finished_at, rolled_back_at;
   std::vector<TxChange> changes;
@@ -49,7 +62,7 @@ struct Transaction {
   std::vector<Change> skipped;  // not settable / missing, with reasons; never written
   std::vector<std::string> recovered;  // open transactions rolled back first (apply --recover)
   // Why an apply failed (kept in history) or why a rollback was incomplete. Success is told by
-  // `state` ("applied", "rolled-back"), not by the absence of an error.
+  // `state` (applied, rolled-back), not by the absence of an error.
   std::optional<std::string> error;
 };
 void to_json(json& j, const TxChange& c);
@@ -57,31 +70,24 @@ void to_json(json& j, const Transaction& t);
 // One history line: id, times, profile, digest, state, number of changes and of knobs written.
 json summary_json(const Transaction& t);
 
-// realpath of a --root; throws InputError when it is not a directory.
-std::string canonical_root(const std::string& root);
-// /var/lib/tunectl for the live host. A captured tree gets /var/lib/tunectl/roots/<name>-<hash of
-// its canonical path>: a tree's transactions never mix with the live host's, and `rollback
-// --root DIR` finds them again without --state-dir.
-std::string default_state_dir(const std::string& canonical_root);
-// `state_dir` when given, else the default for `root`.
-std::string state_dir_for(const std::string& root, const std::optional<std::string>& state_dir);
-// The live host needs root for apply and rollback (checked before anything is touched); a
-// captured tree needs only write access to its files and the state dir.
-void require_write_permission(const Host& host);
-
 // Builds the public view of a record (what history, rollback and apply report).
 Transaction transaction_from_record(const JournalRecord& rec, const std::string& state_dir);
+// The view of a plan that was not (or not yet) journaled: dry runs and "nothing to change".
+Transaction plan_view(const Plan& plan, const std::string& root, TxState state);
 
 // The engine. The caller holds the StateLock and has made sure no transaction is open. Returns
-// state "applied"; "rolled-back" with `error` after a failure (everything written restored);
-// "open" with `error` if even that rollback was incomplete; "unchanged" (no journal) when there
-// is nothing to write. Throws NotPermitted (read-only mount) or ApplyError (unreadable knob)
+// kApplied; kRolledBack with `error` after a failure (everything written restored); kOpen with
+// `error` if even that rollback was incomplete; kUnchanged (no journal) when there is nothing to
+// write. Throws NotPermitted (read-only mount) or ApplyError (unreadable knob)
 // before writing anything, the journal included.
 Transaction apply_plan(const Host& host, const Plan& plan, const std::string& state_dir);
 // Restores the knobs of `rec` that may have been written, newest first, and records the result.
 // The caller holds the StateLock. `cause`: "rollback", "recover".
 Transaction rollback_record(const Host& host, const JournalRecord& rec, const std::string& state_dir,
                             const std::string& cause);
+
+// "transaction X is already rolled back (at T); nothing to do — ...".
+std::string already_rolled_back_message(const JournalRecord& rec);
 
 struct ApplyRequest {
   std::string profile;  // built-in name or path

@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "core/errno_name.h"
 #include "core/errors.h"
 #include "tuner/knobs/knob_util.h"
 
@@ -28,6 +29,9 @@ std::optional<std::string> Knob::validate_for(const Host&, const std::string& de
   return validate(desired);
 }
 std::string Knob::normalise_raw(const std::string& raw) const { return normalise(raw); }
+bool Knob::matches(const std::string& raw, const std::string& desired) const {
+  return normalise_raw(raw) == normalise(desired);
+}
 
 const std::vector<KnobKind>& knob_kinds() {
   static const std::vector<KnobKind> kinds = {
@@ -58,7 +62,7 @@ std::string printable(const std::string& s) {
 }
 }  // namespace
 
-std::unique_ptr<Knob> make_knob(const std::string& address) {
+const KnobKind& knob_kind_of(const std::string& address) {
   const std::string shown = printable(address);
   const size_t colon = address.find(':');
   const KnobKind* kind = nullptr;
@@ -72,6 +76,12 @@ std::unique_ptr<Knob> make_knob(const std::string& address) {
     for (const auto& k : knob_kinds()) known += (known.empty() ? "" : ", ") + k.prefix + ":";
     throw InputError("unknown knob '" + shown + "' (known kinds: " + known + ")");
   }
+  return *kind;
+}
+
+std::unique_ptr<Knob> make_knob(const std::string& address) {
+  const std::string shown = printable(address);
+  const KnobKind* kind = &knob_kind_of(address);
   if (address.size() > kMaxAddress)
     throw InputError("bad knob address '" + shown + "': longer than 4096 bytes");
   for (unsigned char c : address)
@@ -83,31 +93,6 @@ std::unique_ptr<Knob> make_knob(const std::string& address) {
 }
 
 namespace knob_util {
-
-std::string errno_name(int err) {
-  switch (err) {
-    case EPERM: return "EPERM";
-    case ENOENT: return "ENOENT";
-    case EIO: return "EIO";
-    case EACCES: return "EACCES";
-    case EBUSY: return "EBUSY";
-    case EEXIST: return "EEXIST";
-    case ENOTDIR: return "ENOTDIR";
-    case EISDIR: return "EISDIR";
-    case EINVAL: return "EINVAL";
-    case ENOSPC: return "ENOSPC";
-    case EROFS: return "EROFS";
-    case ERANGE: return "ERANGE";
-    case EOVERFLOW: return "EOVERFLOW";
-    case EOPNOTSUPP: return "EOPNOTSUPP";
-    case ENODEV: return "ENODEV";
-    case ENXIO: return "ENXIO";
-    case E2BIG: return "E2BIG";
-    case EAGAIN: return "EAGAIN";
-    case ENOTEMPTY: return "ENOTEMPTY";
-    default: return "errno " + std::to_string(err);
-  }
-}
 
 WriteOutcome write_error(const Host& host, const std::string& address, const std::string& path,
                          int err, const std::string& value, WriteContext ctx) {

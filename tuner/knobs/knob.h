@@ -14,6 +14,8 @@
 
 namespace tunectl {
 
+struct ProfileSection;
+
 // The outcome of a write or restore: errno 0 on success, otherwise a one-line message naming the
 // knob and the kernel's answer ("irq:36:affinity: kernel refused (EPERM): managed IRQ").
 struct WriteOutcome {
@@ -53,6 +55,10 @@ class Knob {
   // other kind this is normalise(). Planners/verifiers should compare
   //   normalise_raw(read_raw().data) == normalise(desired).
   virtual std::string normalise_raw(const std::string& raw) const;
+  // Whether raw bytes (read_raw) satisfy a desired value. Default: equal normal forms. A kind
+  // whose desired value is a bound rather than a state overrides it (cpuidle: a latency ceiling
+  // is met when every state above it is disabled). Planner, read-back and verify all ask this.
+  virtual bool matches(const std::string& raw, const std::string& desired) const;
   // Writes a (validated) desired value.
   virtual WriteOutcome write(const Host& host, const std::string& desired) const = 0;
   // Puts back bytes captured by read_raw. Live kernel files get the value the kernel accepts
@@ -65,6 +71,14 @@ class Knob {
   virtual std::optional<std::string> not_settable(const Host& host) const;
   // Per network namespace (net.* sysctls): noted in plans.
   virtual bool per_netns() const { return false; }
+  // Order among knobs of the same ApplyPhase (lower first), e.g. cpu.max before cpu.max.burst.
+  virtual int order_in_phase() const { return 0; }
+  // What a plan should tell the user when this knob changes ("changes the queue count: ..."), or "".
+  virtual std::string note_when_changed() const { return ""; }
+  // The address of the knob that creates the container this knob's file lives in (a cgroup
+  // file's cgroup_dir), or nullopt. When a plan creates that container, this knob has no
+  // previous bytes: rolling back the container removes it.
+  virtual std::optional<std::string> container() const { return std::nullopt; }
 
  protected:
   explicit Knob(std::string address) : address_(std::move(address)) {}
@@ -77,34 +91,35 @@ class Knob {
 // sysctl:, thp:, ...)") / InputError("bad knob address '<address>': <reason>").
 std::unique_ptr<Knob> make_knob(const std::string& address);
 
-// Registry of knob kinds; each kind registers itself from its own file.
+// When a kind's knobs are written within one apply; each phase only depends on earlier ones:
+//   containers (cgroup directories) before the limits inside them; device queue counts (ethtool
+//   channels re-create queues and their IRQs) before anything per queue; sysctls (rps flow table
+//   size) before per-queue steering; steering, then IRQ affinity; CPU power; memory policy (THP)
+//   last, since it changes every process at once and a failure earlier rolls back before it.
+enum class ApplyPhase { kContainers, kContainerLimits, kDevice, kSysctl, kSteering, kIrq, kCpuPower, kMemory };
+
+// One knob kind: everything tunectl knows about it is declared in its own file
+// (tuner/knobs/knob_<prefix>.cpp), which defines knob_kind_<prefix>() and is listed by one line in
+// tuner/knobs/kinds.def.
 struct KnobKind {
   std::string prefix;  // "sysctl"
   std::string help;    // address syntax, for error messages and docs
   // Returns the knob, nullptr if the address is not of this kind's shape, or throws InputError
   // with a precise reason when the shape is right but the address is not allowed.
   std::function<std::unique_ptr<Knob>(const std::string& address)> make;
+  ApplyPhase phase = ApplyPhase::kSysctl;
+  // The kernel directory its files live in: a read-only mount there (a container's /proc/sys)
+  // refuses the whole apply before anything is written. Empty: not file-backed (netlink).
+  std::string kernel_dir;
+  // The profile section this kind owns, if any (tuner/knobs/section.h).
+  std::shared_ptr<const ProfileSection> section;
 };
-// Every knob kind, in tuner/knobs/kinds.def order. Each kind's file defines knob_kind_<prefix>().
+// Every knob kind, in tuner/knobs/kinds.def order.
 const std::vector<KnobKind>& knob_kinds();
 #define TUNECTL_KNOB_KIND(prefix) KnobKind knob_kind_##prefix();
 #include "tuner/knobs/kinds.def"
 #undef TUNECTL_KNOB_KIND
-
-// cgroup directories (tuner/knob_cgroup.cpp), for profiles that say "create": true. The address is
-// a cgroup knob address ("cgroup:/work.slice:cpu.max"); the directory made is the one that knob
-// writes into (on hybrid/legacy hosts: in the hierarchy of that file's controller). Only the last
-// path component is created; its parent must exist inside the mount. `created` is false when the
-// directory already existed (nothing to journal). The transaction journals "created" and calls
-// remove_cgroup_dir on rollback.
-struct CgroupDirOutcome {
-  int err = 0;
-  std::string message;
-  bool created = false;
-  std::string dir;  // kernel path of the directory
-  bool ok() const { return err == 0; }
-};
-CgroupDirOutcome make_cgroup_dir(const Host& host, const std::string& address);
-WriteOutcome remove_cgroup_dir(const Host& host, const std::string& address);
+// The kind of an address ("sysctl:vm.swappiness" -> sysctl), or throws InputError like make_knob.
+const KnobKind& knob_kind_of(const std::string& address);
 
 }  // namespace tunectl

@@ -7,14 +7,17 @@
 // v1 equivalent (the shares scale differs) and is not settable there: use cpu.shares.
 // The path must stay inside the controller's mount: no "..", no ".", no NUL, no symlink escape
 // (checked by resolving on every use).
+#include <algorithm>
 #include <climits>
 #include <cerrno>
 #include <cstdlib>
 
-#include "probes/cgroup_mounts.h"
 #include "core/errors.h"
 #include "tuner/knobs/knob.h"
+#include "core/json_check.h"
+#include "tuner/knobs/cgroup_homes.h"
 #include "tuner/knobs/knob_util.h"
+#include "tuner/knobs/section.h"
 
 namespace tunectl {
 namespace {
@@ -43,17 +46,6 @@ struct Target {
   bool v1 = false;
 };
 
-std::string real(const std::string& p) {
-  char* r = ::realpath(p.c_str(), nullptr);
-  if (!r) return "";
-  std::string s(r);
-  std::free(r);
-  return s;
-}
-
-bool inside(const std::string& base, const std::string& p) {
-  return !base.empty() && !p.empty() && (p == base || p.rfind(base + "/", 0) == 0);
-}
 
 // cpu.max syntax: {"max"|Q} [P]; quota -1 means max.
 struct CpuMax {
@@ -84,21 +76,23 @@ class CgroupKnob : public Knob {
       : Knob(address), path_(std::move(path)), spec_(spec) {}
 
   std::string kind() const override { return "cgroup"; }
+  // cpuset first, cpu.max before cpu.max.burst: the kernel refuses a burst larger than the quota.
+  int order_in_phase() const override {
+    static const std::vector<std::string> order = {"cpuset.cpus", "cpu.weight", "cpu.shares", "cpu.max", "cpu.max.burst"};
+    auto it = std::find(order.begin(), order.end(), spec_.name);
+    return int(it - order.begin());
+  }
+  std::optional<std::string> container() const override { return "cgroup_dir:" + path_; }
   const std::string& cgroup_path() const { return path_; }
 
   Target target(const Host& host) const {
     Target t;
-    ReadResult mi = host.read("/proc/self/mountinfo");
-    if (!mi.ok) {
-      t.error = "cannot find the cgroup mounts: " + mi.error;
+    const CgroupHomes homes = cgroup_homes(host);
+    if (homes.error) {
+      t.error = homes.error;
       return t;
     }
-    const auto mounts = parse_cgroup_mounts(mi.data);
-    std::string v2_controllers;
-    if (auto u = unified_mount(mounts))
-      v2_controllers = host.read_trimmed(*u + "/cgroup.controllers").value_or("");
-    const CgroupLayout layout = locate_cgroups(mounts, v2_controllers);
-    const auto& home = spec_.cpuset ? layout.cpuset : layout.cpu;
+    const auto& home = spec_.cpuset ? homes.cpuset : homes.cpu;
     const std::string ctl = spec_.cpuset ? "cpuset" : "cpu";
     if (!home) {
       t.error = "no " + ctl + " controller is mounted on this host";
@@ -133,11 +127,11 @@ class CgroupKnob : public Knob {
       default: t.file = t.dir + "/" + spec_.name; break;
     }
     // Symlink escapes: everything must resolve inside the mount.
-    const std::string base = real(host.resolve(t.mount));
+    const std::string base = cgroup_real_path(host, t.mount);
     for (const std::string& p : {t.dir, t.file, t.file2}) {
       if (p.empty()) continue;
-      const std::string r = real(host.resolve(p));
-      if (!r.empty() && !inside(base, r)) {
+      const std::string r = cgroup_real_path(host, p);
+      if (!r.empty() && !path_inside(base, r)) {
         t.error = "cgroup path " + path_ + " resolves outside the cgroup mount " + t.mount;
         return t;
       }
@@ -148,6 +142,9 @@ class CgroupKnob : public Knob {
   ReadResult read_raw(const Host& host) const override {
     Target t = target(host);
     if (t.error) return ReadResult{false, "", ENOENT, address() + ": " + *t.error};
+    if (!host.is_dir(t.dir))
+      return ReadResult{false, "", ENOENT,
+                        address() + ": cgroup " + path_ + " does not exist (to create it, say \"create\": true)"};
     if (t.file2.empty()) return host.read(t.file);
     // v1 cpu.max: "<quota|max> <period>\n" from the two files.
     ReadResult q = host.read(t.file), p = host.read(t.file2);
@@ -197,6 +194,12 @@ class CgroupKnob : public Knob {
 
   std::optional<std::string> validate_for(const Host& host, const std::string& desired) const override {
     if (auto why = validate(desired)) return why;
+    if (spec_.file == File::kCpuMaxBurst || spec_.file == File::kCfsBurst) {
+      // v1 shows cpu.cfs_burst_us in every group, the root included, from Linux 5.14 on.
+      Target t = target(host);
+      if (!t.error && t.v1 && !host.exists(t.mount + "/cpu.cfs_burst_us"))
+        return "this kernel has no CFS burst (" + t.mount + "/cpu.cfs_burst_us is missing; Linux 5.14+)";
+    }
     if (spec_.file == File::kCpusetCpus) {
       auto n = possible_cpus(host);
       auto cpus = *parse_cpulist(trim(desired)).value;
@@ -247,49 +250,11 @@ class CgroupKnob : public Knob {
   std::optional<std::string> not_settable(const Host& host) const override {
     Target t = target(host);
     if (t.error) return t.error;
-    if (!host.is_dir(t.dir)) return "cgroup " + path_ + " does not exist (" + t.dir + "; set \"create\": true to create it)";
+    if (!host.is_dir(t.dir))
+      return "cgroup " + path_ + " does not exist (" + t.dir + "; set \"create\": true to create it)";
     if (auto why = file_not_settable(host, t.file)) return why;
     if (!t.file2.empty()) return file_not_settable(host, t.file2);
     return std::nullopt;
-  }
-
-  CgroupDirOutcome make_dir(const Host& host) const {
-    CgroupDirOutcome o;
-    if (path_ == "/") {
-      o.err = EEXIST;
-      o.message = address() + ": the root cgroup cannot be created";
-      return o;
-    }
-    Target t = target(host);
-    o.dir = t.dir;
-    if (t.error && t.dir.empty()) {
-      o.err = EPERM;
-      o.message = address() + ": " + *t.error;
-      return o;
-    }
-    const std::string parent = t.dir.substr(0, t.dir.rfind('/'));
-    const std::string base = real(host.resolve(t.mount)), rp = real(host.resolve(parent));
-    if (!inside(base, rp)) {
-      o.err = rp.empty() ? ENOENT : EPERM;
-      o.message = address() + ": parent " + parent + (rp.empty() ? " does not exist" : " resolves outside the cgroup mount");
-      return o;
-    }
-    if (host.is_dir(t.dir)) return o;  // already there: nothing created, nothing to undo
-    if (int err = host.make_dir(t.dir)) {
-      o.err = err;
-      o.message = address() + ": cannot create " + t.dir + " (" + errno_name(err) + ")";
-      return o;
-    }
-    // Re-check after creation (a racing symlink would show here).
-    const std::string rd = real(host.resolve(t.dir));
-    if (!inside(base, rd)) {
-      host.remove_dir(t.dir);
-      o.err = EPERM;
-      o.message = address() + ": " + t.dir + " resolves outside the cgroup mount";
-      return o;
-    }
-    o.created = true;
-    return o;
   }
 
  private:
@@ -320,17 +285,7 @@ std::unique_ptr<CgroupKnob> make_cgroup_knob(const std::string& address) {
   const size_t colon = rest.rfind(':');
   if (colon == std::string::npos) throw InputError(bad + "expected cgroup:<path>:<file>");
   const std::string path = rest.substr(0, colon), file = rest.substr(colon + 1);
-  if (path.empty() || path[0] != '/') throw InputError(bad + "cgroup path '" + path + "' must start with '/'");
-  if (path.find('\0') != std::string::npos) throw InputError(bad + "cgroup path contains NUL");
-  if (path.size() > 1024) throw InputError(bad + "cgroup path is longer than 1024 bytes");
-  std::string canon;
-  for (const auto& c : split(path, '/')) {
-    if (c.empty()) continue;
-    if (c == "." || c == "..") throw InputError(bad + "cgroup path '" + path + "' may not contain '" + c + "'");
-    if (c.size() > 255) throw InputError(bad + "cgroup path component longer than 255 bytes");
-    canon += "/" + c;
-  }
-  if (canon.empty()) canon = "/";
+  const std::string canon = canonical_cgroup_path(path, bad);
   std::string names;
   for (const auto& f : kFiles) {
     if (file == f.name) return std::make_unique<CgroupKnob>(address, canon, f);
@@ -341,24 +296,70 @@ std::unique_ptr<CgroupKnob> make_cgroup_knob(const std::string& address) {
 
 }  // namespace
 
+namespace {
+using namespace json_check;
+
+void check_cgroup_path(const std::string& path, const std::string& at) {
+  constexpr size_t kMaxCgroupPath = 256;
+  if (path.empty() || path.front() != '/')
+    throw JsonError(at, "cgroup path must start with '/' (relative to the cgroup mount)");
+  if (path.size() > kMaxCgroupPath)
+    throw JsonError(at, "cgroup path longer than " + std::to_string(kMaxCgroupPath) + " characters");
+  if (path == "/") throw JsonError(at, "the root cgroup has no CPU limits; name a group below it");
+  size_t depth = 0;
+  for (const auto& comp : split(path.substr(1), '/')) {
+    if (comp.empty()) throw JsonError(at, "cgroup path has an empty component");
+    if (comp == "." || comp == "..") throw JsonError(at, "cgroup path must not contain '" + comp + "' (path traversal)");
+    check_name(comp, at, "cgroup path component", ".@", 128);
+    if (++depth > 16) throw JsonError(at, "cgroup path deeper than 16 levels");
+  }
+}
+
+// cgroupfs has no symlinks; one on the way to a profile's group can only lead out of the mount.
+void check_cgroup_symlinks(const std::string& path, const std::string& pointer, PlanSink& sink) {
+  const Snapshot& snap = sink.snapshot();
+  if (!snap.cgroups) return;
+  for (const auto& mount : {snap.cgroups->unified_mount, snap.cgroups->cpu_mount, snap.cgroups->cpuset_mount}) {
+    if (!mount) continue;
+    std::string p = *mount;
+    for (const auto& comp : split(path.substr(1), '/')) {
+      p += "/" + comp;
+      if (auto target = sink.host().readlink(p))
+        sink.profile_error(pointer, "cgroup path leads through a symlink (" + p + " -> " + *target +
+                                        "): it could escape the cgroup mount; refusing");
+    }
+  }
+}
+
+void collect_cgroups(const json& sec, PlanSink& sink) {
+  for (const auto& [path, g] : sec.items()) {
+    const std::string gp = "/cgroups/" + pointer_token(path);
+    check_cgroup_symlinks(path, gp, sink);
+    if (g.value("create", false)) {
+      Setting s{"present", "the profile creates " + path + " (\"create\": true)", g.value("source", ""), gp + "/create"};
+      sink.add("cgroup_dir:" + path, s);
+    }
+    for (const auto& [field, s] : g.items())
+      if (is_setting(s)) sink.add("cgroup:" + path + ":" + field, setting_of(s, gp + "/" + pointer_token(field)));
+  }
+}
+
+}  // namespace
+
+// Profile section: {"cgroups": {"/work.slice": {"create": true, "cpu.max": SETTING, ...}}}.
+// "create" becomes a cgroup_dir knob (tuner/knobs/knob_cgroup_dir.cpp) planned before the files.
 KnobKind knob_kind_cgroup() {
+  auto section = std::make_shared<ProfileSection>();
+  section->name = "cgroups";
+  section->shape = SectionShape::kGrouped;
+  section->check_key = check_cgroup_path;
+  section->check_field = [](const std::string& field, const std::string& at) { check_name(field, at, "cgroup file", ".", 64); };
+  section->address = [](const std::string& path, const std::string& field) { return "cgroup:" + path + ":" + field; };
+  section->group_flags = {"create"};
+  section->collect = collect_cgroups;
   return KnobKind{"cgroup", "cgroup:<path>:<file>, e.g. cgroup:/work.slice:cpu.max",
-    [](const std::string& a) -> std::unique_ptr<Knob> { return make_cgroup_knob(a); }};
-}
-
-CgroupDirOutcome make_cgroup_dir(const Host& host, const std::string& address) {
-  if (address.rfind("cgroup:", 0) != 0) throw InputError("not a cgroup knob address: '" + address + "'");
-  return make_cgroup_knob(address)->make_dir(host);
-}
-
-WriteOutcome remove_cgroup_dir(const Host& host, const std::string& address) {
-  if (address.rfind("cgroup:", 0) != 0) throw InputError("not a cgroup knob address: '" + address + "'");
-  auto k = make_cgroup_knob(address);
-  Target t = k->target(host);
-  if (t.dir.empty() || k->cgroup_path() == "/") return WriteOutcome{EPERM, address + ": " + t.error.value_or("refusing to remove the root cgroup")};
-  if (int err = host.remove_dir(t.dir))
-    return WriteOutcome{err, address + ": cannot remove " + t.dir + " (" + errno_name(err) + ")"};
-  return {};
+                  [](const std::string& a) -> std::unique_ptr<Knob> { return make_cgroup_knob(a); },
+                  ApplyPhase::kContainerLimits, "/sys/fs/cgroup", section};
 }
 
 }  // namespace tunectl

@@ -7,7 +7,9 @@
 #include "core/errors.h"
 #include "probes/netlink/ethtool_netlink.h"
 #include "tuner/knobs/knob.h"
+#include "core/json_check.h"
 #include "tuner/knobs/knob_util.h"
+#include "tuner/knobs/section.h"
 
 namespace tunectl {
 namespace {
@@ -36,6 +38,14 @@ class EthtoolKnob : public Knob {
       : Knob(address), ifname_(std::move(ifname)), group_(group), field_(std::move(field)) {}
 
   std::string kind() const override { return "ethtool"; }
+  // Changing the channel count re-creates the queues and their IRQs: nothing queue-specific,
+  // rings and coalescing included, may come before it.
+  int order_in_phase() const override { return group_ == EthtoolGroup::channels ? 0 : 1; }
+  std::string note_when_changed() const override {
+    if (group_ != EthtoolGroup::channels) return "";
+    return "changes the queue count: IRQ, RPS and XPS placement here is for the current queues; run plan again "
+           "after apply";
+  }
 
   ReadResult read_raw(const Host& host) const override {
     ReadResult r;
@@ -162,9 +172,39 @@ std::unique_ptr<Knob> make_ethtool(const std::string& address) {
 
 }  // namespace
 
+namespace {
+
+void collect_nic(const json& sec, PlanSink& sink) {
+  if (!sink.need("nic", "nic settings")) return;
+  for (const auto& [glob, fields] : sec.items()) {
+    auto nics = nics_matching(sink.snapshot(), {glob});
+    if (nics.empty()) sink.note("nic: no physical NIC matches '" + glob + "'");
+    for (const NicInfo* n : nics)
+      for (const auto& [field, s] : fields.items())
+        if (is_setting(s))
+          sink.add("ethtool:" + n->name + ":" + field,
+                   setting_of(s, "/nic/" + pointer_token(glob) + "/" + pointer_token(field)));
+  }
+}
+
+}  // namespace
+
+// Profile section: {"nic": {"<ifname glob>": {"channels.combined" | "rings.rx" | "coalesce.rx_usecs": SETTING}}}.
 KnobKind knob_kind_ethtool() {
+  auto section = std::make_shared<ProfileSection>();
+  section->name = "nic";
+  section->shape = SectionShape::kGrouped;
+  section->check_key = [](const std::string& glob, const std::string& at) {
+    json_check::check_name(glob, at, "interface glob", ".*?[]!:", 64);
+  };
+  section->check_field = [](const std::string& field, const std::string& at) {
+    json_check::check_name(field, at, "ethtool setting", ".", 128);
+  };
+  // Fields are checked as if for one interface: which NICs match is known only on the host.
+  section->address = [](const std::string&, const std::string& field) { return "ethtool:eth0:" + field; };
+  section->collect = collect_nic;
   return KnobKind{"ethtool",
     "ethtool:<if>:channels.<combined|rx|tx|other>, ethtool:<if>:coalesce.<field>, ethtool:<if>:rings.<rx|tx|...>",
-    make_ethtool};
+    make_ethtool, ApplyPhase::kDevice, "", section};
 }
 }  // namespace tunectl

@@ -10,7 +10,10 @@
 
 #include "core/errors.h"
 #include "tuner/knobs/knob.h"
+#include "core/json_check.h"
 #include "tuner/knobs/knob_util.h"
+#include "tuner/knobs/cpu_pool.h"
+#include "tuner/knobs/section.h"
 
 namespace tunectl {
 namespace {
@@ -53,6 +56,7 @@ class MaskKnob : public Knob {
         path_(queue_dir(ifname_, queue_) + "/" + file) {}
 
   std::string kind() const override { return kind_; }
+  int order_in_phase() const override { return kind_ == "xps" ? 1 : 0; }  // RPS/RFS first, then XPS
   ReadResult read_raw(const Host& host) const override { return host.read(path_); }
 
   // Canonical cpulist. Bytes from the file end in a newline and are hex masks; a desired value is
@@ -156,12 +160,120 @@ std::pair<std::string, std::string> parse_queue_address(const std::string& addre
 
 }  // namespace
 
+namespace {
+using namespace json_check;
+
+// rps / xps: which NICs, which CPUs; rps also sizes the RFS flow tables.
+json canonical_steering(const json& v, const std::string& at, bool rps) {
+  std::vector<std::string> keys = {"nics", "cpus", "numa_local", "exclude_isolated", "why", "source", "when"};
+  if (rps) {
+    keys.push_back("flow_entries");
+    keys.push_back("flow_cnt");
+  }
+  only_keys(v, at, keys);
+  json out = {{"numa_local", !rps}, {"exclude_isolated", true}};
+  canonical_targets(v, at, out);
+  for (const char* flag : {"numa_local", "exclude_isolated"})
+    if (v.contains(flag)) out[flag] = bool_field(v[flag], sub(at, flag));
+  // Sizes are checked by the knobs they become (the interface name is a stand-in).
+  const std::pair<const char*, const char*> sizes[] = {{"flow_entries", "sysctl:net.core.rps_sock_flow_entries"},
+                                                       {"flow_cnt", "rps_flow:eth0:rx-0"}};
+  for (const auto& [key, address] : sizes) {
+    if (!rps || !v.contains(key)) continue;
+    const std::string where = sub(at, key);
+    if (!v[key].is_number_integer()) throw JsonError(where, "must be an integer, got " + v[key].dump());
+    if (auto why = make_knob(address)->validate(setting_text(v[key]))) throw JsonError(where, *why);
+    out[key] = v[key];
+  }
+  return out;
+}
+
+CpuSet steering_pool(const json& pol, const NicInfo& nic, const Topology& topo) {
+  CpuSet pool = cpu_pool(pol["cpus"].get<std::string>(), pol["exclude_isolated"].get<bool>(), topo);
+  if (pol["numa_local"].get<bool>() && nic.numa_node && *nic.numa_node >= 0) {
+    CpuSet local = intersect(pool, topo.node_cpus(*nic.numa_node));
+    if (!local.empty()) return local;
+  }
+  return pool;
+}
+
+std::vector<int> queues(const std::vector<QueueCpus>& listed, int count) {
+  std::vector<int> out;
+  for (const auto& q : listed) out.push_back(q.queue);
+  if (out.empty())
+    for (int i = 0; i < count; ++i) out.push_back(i);
+  return out;
+}
+
+// Largest power of two <= n (at least 1): rps_flow_cnt must be a power of two.
+int64_t pow2_floor(int64_t n) {
+  int64_t p = 1;
+  while (p * 2 <= n) p *= 2;
+  return p;
+}
+
+Setting policy_setting(const json& pol, const std::string& pointer, const std::string& value) {
+  return Setting{value, pol.value("why", ""), pol.value("source", ""), pointer};
+}
+
+void collect_rps(const json& pol, PlanSink& sink) {
+  if (pol.contains("flow_entries"))
+    sink.add("sysctl:net.core.rps_sock_flow_entries", policy_setting(pol, "/rps/flow_entries", pol["flow_entries"].dump()));
+  if (!sink.need("nic", "rps") || !sink.need("topology", "rps")) return;
+  const Snapshot& snap = sink.snapshot();
+  for (const NicInfo* n : nics_matching(snap, pol["nics"].get<std::vector<std::string>>())) {
+    const CpuSet pool = steering_pool(pol, *n, *snap.topology);
+    const auto rx = queues(n->rps, n->rx_queues);
+    for (int q : rx) {
+      const std::string qn = n->name + ":rx-" + std::to_string(q);
+      sink.add("rps:" + qn, policy_setting(pol, "/rps", format_cpulist(pool)));
+      // scaling.rst: rps_flow_cnt = rps_sock_flow_entries / N for N receive queues.
+      std::optional<int64_t> cnt;
+      if (pol.contains("flow_cnt"))
+        cnt = pol["flow_cnt"].get<int64_t>();
+      else if (pol.contains("flow_entries") && !rx.empty())
+        cnt = pow2_floor(std::max<int64_t>(1, pol["flow_entries"].get<int64_t>() / int64_t(rx.size())));
+      if (cnt) sink.add("rps_flow:" + qn, policy_setting(pol, "/rps", std::to_string(*cnt)));
+    }
+  }
+}
+
+// XPS: the pool's CPUs are dealt out over the TX queues (CPU j -> queue j mod N), so each CPU
+// transmits on exactly one queue; with more queues than CPUs, queue i gets CPU i mod |pool|.
+void collect_xps(const json& pol, PlanSink& sink) {
+  if (!sink.need("nic", "xps") || !sink.need("topology", "xps")) return;
+  const Snapshot& snap = sink.snapshot();
+  for (const NicInfo* n : nics_matching(snap, pol["nics"].get<std::vector<std::string>>())) {
+    const CpuSet pool = steering_pool(pol, *n, *snap.topology);
+    const auto tx = queues(n->xps, n->tx_queues);
+    if (pool.empty() || tx.empty()) continue;
+    for (size_t i = 0; i < tx.size(); ++i) {
+      CpuSet cpus;
+      for (size_t j = i; j < pool.size(); j += tx.size()) cpus.push_back(pool[j]);
+      if (cpus.empty()) cpus.push_back(pool[i % pool.size()]);
+      sink.add("xps:" + n->name + ":tx-" + std::to_string(tx[i]), policy_setting(pol, "/xps", format_cpulist(cpus)));
+    }
+  }
+}
+
+std::shared_ptr<ProfileSection> steering_section(bool rps) {
+  auto section = std::make_shared<ProfileSection>();
+  section->name = rps ? "rps" : "xps";
+  section->shape = SectionShape::kPolicy;
+  section->canonical_policy = [rps](const json& v, const std::string& at) { return canonical_steering(v, at, rps); };
+  section->collect = rps ? collect_rps : collect_xps;
+  return section;
+}
+
+}  // namespace
+
+// Profile sections: {"rps": POLICY} (also sizes the RFS tables) and {"xps": POLICY}.
 KnobKind knob_kind_rps() {
   return KnobKind{"rps", "rps:<if>:rx-<N>, e.g. rps:eth0:rx-0",
     [](const std::string& a) -> std::unique_ptr<Knob> {
       auto [ifname, q] = parse_queue_address(a, "rx");
       return std::make_unique<MaskKnob>(a, "rps", ifname, q, "rps_cpus");
-    }};
+    }, ApplyPhase::kSteering, "/sys/class/net", steering_section(true)};
 }
 
 KnobKind knob_kind_xps() {
@@ -169,7 +281,7 @@ KnobKind knob_kind_xps() {
     [](const std::string& a) -> std::unique_ptr<Knob> {
       auto [ifname, q] = parse_queue_address(a, "tx");
       return std::make_unique<MaskKnob>(a, "xps", ifname, q, "xps_cpus");
-    }};
+    }, ApplyPhase::kSteering, "/sys/class/net", steering_section(false)};
 }
 
 KnobKind knob_kind_rps_flow() {
@@ -177,6 +289,6 @@ KnobKind knob_kind_rps_flow() {
     [](const std::string& a) -> std::unique_ptr<Knob> {
       auto [ifname, q] = parse_queue_address(a, "rx");
       return std::make_unique<FlowCntKnob>(a, ifname, q);
-    }};
+    }, ApplyPhase::kSteering, "/sys/class/net", nullptr};
 }
 }  // namespace tunectl

@@ -8,7 +8,9 @@
 
 #include "core/errors.h"
 #include "tuner/knobs/knob.h"
+#include "core/json_check.h"
 #include "tuner/knobs/knob_util.h"
+#include "tuner/knobs/section.h"
 
 namespace tunectl {
 namespace {
@@ -175,7 +177,17 @@ std::unique_ptr<Knob> make_sysctl(const std::string& address) {
 
 }  // namespace
 
+// Profile section: {"sysctl": {"<dotted.name>": SETTING}}.
 KnobKind knob_kind_sysctl() {
-  return KnobKind{"sysctl", "sysctl:<dotted.name>, e.g. sysctl:net.ipv4.tcp_keepalive_time", make_sysctl};
+  auto section = std::make_shared<ProfileSection>();
+  section->name = "sysctl";
+  section->shape = SectionShape::kKeyed;
+  section->check_key = [](const std::string& key, const std::string& at) {
+    json_check::check_name(key, at, "sysctl name", ".", 128);
+  };
+  section->address = [](const std::string& key, const std::string&) { return "sysctl:" + key; };
+  section->collect = keyed_collector("sysctl", "sysctl");
+  return KnobKind{"sysctl", "sysctl:<dotted.name>, e.g. sysctl:net.ipv4.tcp_keepalive_time", make_sysctl,
+                  ApplyPhase::kSysctl, "/proc/sys", section};
 }
 }  // namespace tunectl

@@ -6,7 +6,9 @@
 
 #include "core/errors.h"
 #include "tuner/knobs/knob.h"
+#include "core/json_check.h"
 #include "tuner/knobs/knob_util.h"
+#include "tuner/knobs/section.h"
 
 namespace tunectl {
 namespace {
@@ -160,7 +162,17 @@ std::unique_ptr<Knob> make_thp(const std::string& address) {
 
 }  // namespace
 
+// Profile section: {"thp": {"enabled": SETTING, "khugepaged/defrag": SETTING, ...}}.
 KnobKind knob_kind_thp() {
-  return KnobKind{"thp", "thp:<file>, e.g. thp:enabled, thp:khugepaged/defrag, thp:hugepages-2048kB/enabled", make_thp};
+  auto section = std::make_shared<ProfileSection>();
+  section->name = "thp";
+  section->shape = SectionShape::kKeyed;
+  section->check_key = [](const std::string& key, const std::string& at) {
+    json_check::check_name(key, at, "THP setting", "/", 128);
+  };
+  section->address = [](const std::string& key, const std::string&) { return "thp:" + key; };
+  section->collect = keyed_collector("thp", "thp");
+  return KnobKind{"thp", "thp:<file>, e.g. thp:enabled, thp:khugepaged/defrag, thp:hugepages-2048kB/enabled", make_thp,
+                  ApplyPhase::kMemory, "/sys/kernel/mm/transparent_hugepage", section};
 }
 }  // namespace tunectl

@@ -5,14 +5,12 @@
 #include <string>
 #include <vector>
 
+#include "core/errno_name.h"
 #include "core/host.h"
 #include "core/parse.h"
 #include "tuner/knobs/knob.h"
 
 namespace tunectl::knob_util {
-
-// "EPERM", "EINVAL", ... ("errno 123" for unknown values).
-std::string errno_name(int err);
 
 // How a failed write is explained: kind-specific meanings of EPERM/EIO/EACCES/EROFS.
 enum class WriteContext { kGeneric, kProcSys, kIrqAffinity };

@@ -14,7 +14,5 @@ Plan make_plan(const Host& host, const Snapshot& snap, const Profile& profile);
 // The snapshot a plan is made from (every area).
 Snapshot plan_snapshot(const Host& host);
 
-// A Host for a --root argument; throws InputError when it is not a directory.
-Host host_for_root(const std::string& root);
 
 }  // namespace tunectl

@@ -9,15 +9,35 @@
 namespace tunectl {
 namespace {
 
-std::string group_of(const std::string& cgroup_address) {
-  return cgroup_address.substr(0, cgroup_address.rfind(':'));
-}
+constexpr VerifyStatus kAll[] = {VerifyStatus::kOk, VerifyStatus::kDrift, VerifyStatus::kPending,
+                                 VerifyStatus::kNotSettable, VerifyStatus::kMissing};
 
-VerifyItem item_of(const Change& c, const std::string& status, const std::string& detail) {
+VerifyItem item_of(const Change& c, VerifyStatus status, const std::string& detail) {
   return VerifyItem{c.knob, c.desired, c.current, "", status, detail, c.why};
 }
 
 }  // namespace
+
+const char* to_string(VerifyStatus s) {
+  switch (s) {
+    case VerifyStatus::kOk: return "ok";
+    case VerifyStatus::kDrift: return "drift";
+    case VerifyStatus::kPending: return "pending";
+    case VerifyStatus::kNotSettable: return "not-settable";
+    case VerifyStatus::kMissing: return "missing";
+  }
+  return "drift";
+}
+
+void to_json(json& j, const VerifyStatus& s) { j = to_string(s); }
+void from_json(const json& j, VerifyStatus& s) {
+  for (VerifyStatus v : kAll)
+    if (j.get<std::string>() == to_string(v)) {
+      s = v;
+      return;
+    }
+  throw InputError("unknown verify status " + j.dump());
+}
 
 VerifyReport verify_profile(const Host& host, const Snapshot& snap, const Profile& profile) {
   const Plan plan = make_plan(host, snap, profile);
@@ -29,34 +49,34 @@ VerifyReport verify_profile(const Host& host, const Snapshot& snap, const Profil
   r.excluded = plan.excluded;
   r.notes = plan.notes;
 
-  std::set<std::string> absent_groups;
+  std::set<std::string> to_change;  // knobs not as desired, containers included
   for (const Change& c : plan.changes) {
-    if (c.action == "mkdir") {
-      absent_groups.insert(group_of(c.knob));
-      r.items.push_back(VerifyItem{group_of(c.knob), "present", "absent", "", "missing", "cgroup does not exist", c.why});
-    } else if (absent_groups.count(group_of(c.knob))) {
-      r.items.push_back(item_of(c, "missing", "its cgroup does not exist"));
-    } else {
-      r.items.push_back(item_of(c, "drift", "is " + (c.current.empty() ? "empty" : "'" + c.current + "'") +
-                                                ", profile wants '" + c.desired + "'"));
-    }
+    to_change.insert(c.knob);
+    const auto container = make_knob(c.knob)->container();
+    if (container && to_change.count(*container))
+      r.items.push_back(item_of(c, VerifyStatus::kMissing, "its container " + *container + " does not exist"));
+    else
+      r.items.push_back(item_of(c, VerifyStatus::kDrift, "is " + (c.current.empty() ? "empty" : "'" + c.current + "'") +
+                                                             ", profile wants '" + c.desired + "'"));
   }
   for (const Change& c : plan.already) {
-    VerifyItem it = item_of(c, "ok", "");
+    VerifyItem it = item_of(c, VerifyStatus::kOk, "");
     if (effects) {
       Effect e = make_knob(c.knob)->check_effect(host, c.value);
       it.effective = to_string(e.status);
       it.detail = e.detail;
-      if (e.status == EffectStatus::kPending) it.status = "pending";
-      if (e.status == EffectStatus::kFailed) it.status = "drift";
+      if (e.status == EffectStatus::kPending) it.status = VerifyStatus::kPending;
+      if (e.status == EffectStatus::kFailed) it.status = VerifyStatus::kDrift;
     }
     r.items.push_back(it);
   }
-  for (const Change& c : plan.skipped) r.items.push_back(item_of(c, c.status, c.reason));
+  for (const Change& c : plan.skipped)
+    r.items.push_back(item_of(c, c.status == ChangeStatus::kMissing ? VerifyStatus::kMissing : VerifyStatus::kNotSettable,
+                              c.reason));
 
   for (const auto& it : r.items) {
-    ++r.summary[it.status];
-    if (it.status == "drift" || it.status == "missing") r.ok = false;
+    ++r.summary[to_string(it.status)];
+    if (it.status == VerifyStatus::kDrift || it.status == VerifyStatus::kMissing) r.ok = false;
   }
   return r;
 }

@@ -4,7 +4,7 @@
 //   drift         the value differs, or it reads back but has no effect
 //   pending       as desired, effect not visible yet (x86 moves IRQs on the next interrupt)
 //   not-settable  the host cannot take this setting (managed IRQ, read-only file); not a failure
-//   missing       the file or cgroup the profile expects does not exist
+//   missing       the file the profile expects does not exist (or its container does not)
 // Pure, like plan: nothing is written.
 #pragma once
 #include <map>
@@ -18,8 +18,15 @@
 
 namespace tunectl {
 
+enum class VerifyStatus { kOk, kDrift, kPending, kNotSettable, kMissing };
+const char* to_string(VerifyStatus s);
+void to_json(json& j, const VerifyStatus& s);
+void from_json(const json& j, VerifyStatus& s);
+
 struct VerifyItem {
-  std::string knob, expected, actual, effective, status, detail, why;
+  std::string knob, expected, actual, effective;
+  VerifyStatus status = VerifyStatus::kOk;
+  std::string detail, why;
 };
 
 struct VerifyReport {

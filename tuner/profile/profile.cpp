@@ -13,6 +13,7 @@
 #include <set>
 
 #include "core/errors.h"
+#include "core/file_io.h"
 #include "tuner/profile/conditions.h"
 #include "tuner/profile/profile_schema.h"
 #include "core/sha256.h"
@@ -56,33 +57,10 @@ bool is_regular_file(const std::string& path) {
 
 // The whole file, refusing anything that is not a regular file or is too large to be a profile.
 std::string read_profile_file(const std::string& path) {
-  // O_NONBLOCK: opening a FIFO must not hang; it is rejected as not a regular file below.
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-  if (fd < 0) throw ProfileError(path + ": cannot read: " + std::strerror(errno));
-  struct stat st;
-  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-    ::close(fd);
-    throw ProfileError(path + ": not a regular file");
-  }
-  std::string data;
-  char buf[65536];
-  while (true) {
-    ssize_t n = ::read(fd, buf, sizeof buf);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      int e = errno;
-      ::close(fd);
-      throw ProfileError(path + ": cannot read: " + std::strerror(e));
-    }
-    if (n == 0) break;
-    data.append(buf, size_t(n));
-    if (data.size() > kMaxProfileBytes) {
-      ::close(fd);
-      throw ProfileError(path + ": larger than 1 MiB; not a profile");
-    }
-  }
-  ::close(fd);
-  return data;
+  ReadResult r = read_regular_file(path, kMaxProfileBytes);
+  if (r.ok) return r.data;
+  if (r.err == EFBIG) throw ProfileError(path + ": larger than 1 MiB; not a profile");
+  throw ProfileError(r.error);
 }
 
 [[noreturn]] void fail(const std::string& file, const std::string& pointer, const std::string& reason) {
@@ -105,11 +83,12 @@ Layer own_layer(const json& body, const std::string& file) {
   for (const auto& [sec, v] : body.items()) {
     const std::string sp = "/" + sec;
     l.origins[sp] = file;
-    if (!is_keyed_section(sec) || !v.is_object()) continue;
+    const ProfileSection* section = find_section(sec);
+    if (!section || section->shape == SectionShape::kPolicy || !v.is_object()) continue;
     for (const auto& [key, item] : v.items()) {
       const std::string kp = sp + "/" + pointer_token(key);
       l.origins[kp] = file;
-      if ((sec == "nic" || sec == "cgroups") && item.is_object())
+      if (section->shape == SectionShape::kGrouped && item.is_object())
         for (const auto& [field, x] : item.items()) {
           (void)x;
           l.origins[kp + "/" + pointer_token(field)] = file;
@@ -119,9 +98,9 @@ Layer own_layer(const json& body, const std::string& file) {
   return l;
 }
 
-// Later wins: keyed sections merge per setting (nic and cgroups per field of each NIC glob or
-// group); irq/rps/xps/verify are replaced whole, since half of one policy and half of another
-// is never what anyone meant. null removes.
+// Later wins: keyed sections merge per setting, grouped ones per field of each group; policies
+// and verify are replaced whole, since half of one policy and half of another is never what
+// anyone meant. null removes.
 void merge(Layer& acc, const Layer& top) {
   for (const auto& [sec, v] : top.body.items()) {
     const std::string sp = "/" + sec;
@@ -131,7 +110,8 @@ void merge(Layer& acc, const Layer& top) {
       erase_origins(acc, sp);
       continue;
     }
-    if (!is_keyed_section(sec)) {
+    const ProfileSection* section = find_section(sec);
+    if (!section || section->shape == SectionShape::kPolicy) {
       acc.body[sec] = v;
       erase_origins(acc, sp);
       acc.origins[sp] = origin(sp);
@@ -140,7 +120,7 @@ void merge(Layer& acc, const Layer& top) {
     json& dst = acc.body[sec];
     if (!dst.is_object()) dst = json::object();
     if (!acc.origins.count(sp)) acc.origins[sp] = origin(sp);
-    const bool two_level = sec == "nic" || sec == "cgroups";
+    const bool two_level = section->shape == SectionShape::kGrouped;
     for (const auto& [key, item] : v.items()) {
       const std::string kp = sp + "/" + pointer_token(key);
       if (item.is_null()) {
@@ -295,7 +275,8 @@ EffectiveProfile evaluate_profile(const Profile& profile, const Snapshot& snap) 
   e.settings = json::object();
   for (const auto& [sec, v] : profile.resolved.items()) {
     const std::string sp = "/" + sec;
-    if (!is_keyed_section(sec)) {
+    const ProfileSection* section = find_section(sec);
+    if (!section || section->shape == SectionShape::kPolicy) {
       json item = evaluate_item(v, sp, facts, e.excluded);
       if (!item.is_null()) e.settings[sec] = item;
       continue;
@@ -303,12 +284,12 @@ EffectiveProfile evaluate_profile(const Profile& profile, const Snapshot& snap) 
     json out = json::object();
     for (const auto& [key, item] : v.items()) {
       const std::string kp = sp + "/" + pointer_token(key);
-      if (sec == "sysctl" || sec == "thp") {
+      if (section->shape == SectionShape::kKeyed) {
         json s = evaluate_item(item, kp, facts, e.excluded);
         if (!s.is_null()) out[key] = s;
         continue;
       }
-      // nic globs and cgroups: a group-level "when" drops the whole group.
+      // A group-level "when" drops the whole group, flags included.
       json group = evaluate_item(item, kp, facts, e.excluded);
       if (group.is_null()) continue;
       json g = json::object();
@@ -323,32 +304,14 @@ EffectiveProfile evaluate_profile(const Profile& profile, const Snapshot& snap) 
   return e;
 }
 
-namespace {
-// Settings in a profile body: each sysctl/thp key, each nic/cgroup field, each policy as one.
-size_t count_items(const json& body) {
-  size_t n = 0;
-  for (const auto& [sec, v] : body.items()) {
-    if (sec == "sysctl" || sec == "thp") {
-      n += v.size();
-    } else if (sec == "nic" || sec == "cgroups") {
-      for (const auto& [k, g] : v.items())
-        for (const auto& [f, x] : g.items()) n += x.is_object() ? 1 : 0;
-    } else if (sec != "verify") {
-      ++n;
-    }
-  }
-  return n;
-}
-}  // namespace
-
 json evaluated_profile_json(const Profile& p, const Snapshot& snap) {
   EffectiveProfile e = evaluate_profile(p, snap);
   json j = profile_json(p);
   j["root"] = snap.host.root;
   j["effective"] = e.settings;
   j["excluded"] = e.excluded;
-  j["settings"] = count_items(p.resolved);
-  j["applicable"] = count_items(e.settings);
+  j["settings"] = count_settings(p.resolved);
+  j["applicable"] = count_settings(e.settings);
   return j;
 }
 

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "core/json.h"
+#include "tuner/knobs/section.h"
 
 namespace tunectl {
 
@@ -39,11 +40,9 @@ ProfileDoc canonical_profile(const json& doc);
 // Profile names (built-in or extended): letters, digits, '-', '_'; at most 64.
 bool valid_profile_name(const std::string& name);
 
-// The bytes written for a setting's value: integers in decimal, strings as they are, lists of
-// integers joined by single spaces ("4096 131072 6291456").
-std::string setting_text(const json& value);
-
-// Sections whose settings merge key by key (later file wins); the others are replaced whole.
-bool is_keyed_section(const std::string& section);
+// Settings in a profile body (raw or canonical): each key of a keyed section, each setting field
+// of a group, each policy as one (an IRQ pin map: one per entry). The size limit and the
+// `settings`/`applicable` counts of `profiles show` both use it.
+size_t count_settings(const json& body);
 
 }  // namespace tunectl

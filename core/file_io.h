@@ -1,0 +1,31 @@
+// Reading a whole file: the one read loop (Host::read uses it for kernel files) and the safe way to
+// read a file a user or another process names — profiles, journals, benchmark results — which may
+// turn out to be a FIFO (would block forever), a device (/dev/zero never ends) or simply huge.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+namespace tunectl {
+
+// A read that may fail: either the bytes, or errno plus a one-line message naming the path.
+struct ReadResult {
+  bool ok = false;
+  std::string data;   // raw bytes when ok
+  int err = 0;        // errno when !ok
+  std::string error;  // "<path>: <reason>" when !ok
+};
+
+// Everything `fd` yields until EOF into `out` (replaced), retrying EINTR. Reads at most one byte
+// more than `max_bytes` and fails with EFBIG when there is more. Returns 0 or errno.
+int read_all(int fd, std::string& out, size_t max_bytes = SIZE_MAX);
+
+// The whole of the regular file `path` (symlinks followed), at most `max_bytes`. Never blocks on
+// what it refuses: the type is checked before reading, the open is O_NONBLOCK. Errors:
+//   errno of open(2)/read(2)  "<path>: No such file or directory"
+//   EISDIR                    "<path>: not a regular file (directory)"
+//   EINVAL                    "<path>: not a regular file (FIFO)" — also devices and sockets
+//   EFBIG                     "<path>: larger than 1 MiB"
+ReadResult read_regular_file(const std::string& path, size_t max_bytes);
+
+}  // namespace tunectl

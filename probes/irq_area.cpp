@@ -1,0 +1,108 @@
+// The irq area: registry entry (its JSON is "irqs" plus "irq_count_cpus") and its `tunectl probe`
+// sections, IRQs grouped by NIC (from the nic area, when probed) and the other IRQs.
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include "probes/probe_area.h"
+#include "probes/table_cells.h"
+
+namespace tunectl {
+namespace {
+
+using Align = Table::Align;
+
+// Whether an IRQ's CPUs (effective, else requested) sit inside the NIC's local node.
+std::string on_local_node(const IrqInfo& irq, const NicInfo& nic, const Snapshot& snap) {
+  if (!nic.numa_node || *nic.numa_node < 0) return kUnknownCell;
+  CpuSet local = cpus_of(nic.local_cpus);
+  if (local.empty() && snap.topology) local = snap.topology->node_cpus(*nic.numa_node);
+  CpuSet where = cpus_of(irq.effective_affinity);
+  if (where.empty()) where = cpus_of(irq.affinity);
+  if (local.empty() || where.empty()) return kUnknownCell;
+  return std::includes(local.begin(), local.end(), where.begin(), where.end()) ? "yes" : "no";
+}
+
+void print_irqs(std::ostream& out, const Snapshot& snap) {
+  std::map<int, const IrqInfo*> by_number;
+  for (const auto& irq : *snap.irqs) by_number[irq.irq] = &irq;
+  std::set<int> nic_irqs;
+  Table grouped({{"NIC"}, {"IRQ", Align::Right}, {"QUEUE", Align::Right}, {"KIND"}, {"AFFINITY"}, {"EFFECTIVE"},
+                 {"LOCAL NODE"}});
+  for (const auto& nic : snap.nics.value_or(std::vector<NicInfo>{})) {
+    bool first = true;
+    for (const auto& ni : nic.irqs) {
+      auto it = by_number.find(ni.irq);
+      if (it == by_number.end()) continue;
+      const IrqInfo& irq = *it->second;
+      nic_irqs.insert(ni.irq);
+      grouped.add_row({first ? nic.name : "", std::to_string(ni.irq), opt_num(ni.queue), ni.kind, irq.affinity,
+                       irq.effective_affinity, on_local_node(irq, nic, snap)});
+      first = false;
+    }
+  }
+  if (grouped.rows())
+    grouped.print(out, "  ");
+  else
+    out << "  no NIC IRQs" << (snap.nics ? "" : " (NICs not probed)") << "\n";
+
+  out << "\nOther IRQs\n";
+  Table other({{"IRQ", Align::Right}, {"NAME"}, {"CHIP"}, {"AFFINITY"}, {"EFFECTIVE"}, {"MANAGED"},
+               {"COUNT", Align::Right}});
+  for (const auto& irq : *snap.irqs) {
+    if (nic_irqs.count(irq.irq)) continue;
+    uint64_t total = 0;
+    for (auto c : irq.counts) total += c;
+    other.add_row({std::to_string(irq.irq), irq.name, irq.chip, irq.affinity, irq.effective_affinity,
+                   irq.managed ? "yes" : "no", std::to_string(total)});
+  }
+  if (other.rows())
+    other.print(out, "  ");
+  else
+    out << "  none\n";
+}
+
+}  // namespace
+
+ProbeArea probe_area_irq() {
+  ProbeArea a = member_area(&Snapshot::irqs, "irq", "irqs", "IRQs by NIC");
+  // /proc/interrupts is read only on kernels without /sys/kernel/irq.
+  a.kernel_files = {"/proc/interrupts",
+                    "/proc/irq/default_smp_affinity",
+                    "/proc/irq/<N>/smp_affinity_list",
+                    "/proc/irq/<N>/effective_affinity_list",
+                    "/proc/irq/<N>/affinity_hint",
+                    "/proc/irq/<N>/node",
+                    "/proc/irq/<N>/smp_affinity",
+                    "/proc/irq/<N>/effective_affinity",
+                    "/sys/kernel/debug/irq/irqs/<N>",
+                    "/sys/devices/system/cpu/possible",
+                    "/sys/devices/system/cpu/online",
+                    "/sys/kernel/irq/<N>/per_cpu_count",
+                    "/sys/kernel/irq/<N>/actions",
+                    "/sys/kernel/irq/<N>/chip_name",
+                    "/sys/kernel/irq/<N>/hwirq",
+                    "/sys/kernel/irq/<N>/type"};
+  a.probe = [](const Host& host, Snapshot& s, ProbeErrors& errors) {
+    Irqs irqs = probe_irqs(host, errors);
+    s.irqs = std::move(irqs.irqs);
+    s.irq_count_cpus = std::move(irqs.count_cpus);
+  };
+  // irq_count_cpus travels with the IRQ rows: their counts[] columns.
+  a.clear = [](Snapshot& s) {
+    s.irqs.reset();
+    s.irq_count_cpus.reset();
+  };
+  a.to_json = [](json& j, const Snapshot& s) {
+    j["irqs"] = *s.irqs;
+    if (s.irq_count_cpus) j["irq_count_cpus"] = *s.irq_count_cpus;
+  };
+  a.from_json = [](const json& j, Snapshot& s) {
+    s.irqs = j.at("irqs").get<std::vector<IrqInfo>>();
+    if (j.contains("irq_count_cpus")) s.irq_count_cpus = j["irq_count_cpus"].get<std::vector<int>>();
+  };
+  a.print_table = print_irqs;
+  return a;
+}
+
+}  // namespace tunectl
