@@ -6,7 +6,7 @@
 
 namespace tunectl {
 
-// CLI exit codes (DESIGN.md, Conventions).
+// CLI exit codes, documented in `tunectl --help` and the README.
 enum ExitCode : int {
   kExitOk = 0,
   kExitDrift = 1,        // verification failed / drift / regression

@@ -180,12 +180,11 @@ int Host::remove_dir(const std::string& path) const {
 
 int Host::create_file(const std::string& path, const std::string& bytes) const {
   if (live_) return EPERM;  // the kernel makes its own files
-  const int fd = ::open(resolve(path).c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
-  if (fd < 0) return errno;
-  const bool whole = ::write(fd, bytes.data(), bytes.size()) == static_cast<ssize_t>(bytes.size());
-  const int err = whole ? 0 : (errno ? errno : EIO);
-  ::close(fd);
-  return err;
+  UniqueFd fd(::open(resolve(path).c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644));
+  if (!fd.valid()) return errno;
+  const ssize_t n = ::write(fd.get(), bytes.data(), bytes.size());
+  if (n < 0) return errno;
+  return static_cast<size_t>(n) == bytes.size() ? 0 : EIO;
 }
 
 int Host::remove_file(const std::string& path) const {

@@ -1,7 +1,7 @@
 // Transactions: a plan applied as one unit that can always be undone.
 //
 // apply:    lock the state dir, refuse while a transaction is open, journal every knob's previous
-//           bytes (tuner/journal.h) before the first write, write in plan order, read each knob
+//           bytes (tuner/apply/journal.h) before the first write, write in plan order, read each knob
 //           back and check its effect; on the first failure restore everything in reverse.
 // rollback: restore the previous bytes of the last (or named) transaction, open ones included
 //           (crash recovery), verify they read back, record it.

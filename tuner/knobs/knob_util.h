@@ -1,4 +1,4 @@
-// Helpers shared by the knob kinds (tuner/knob_*.cpp). Internal to the knob layer.
+// Helpers shared by the knob kinds (tuner/knobs/knob_*.cpp). Internal to the knob layer.
 #pragma once
 #include <cstdint>
 #include <optional>

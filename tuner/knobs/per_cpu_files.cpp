@@ -176,10 +176,10 @@ std::optional<int> cpu_of(const std::string& rel) {
 std::string agree(const std::vector<std::pair<int, std::string>>& values) {
   if (values.empty()) return "";
   std::vector<std::pair<std::string, CpuSet>> groups;  // in order of first CPU
-  for (const auto& [cpu, v] : values) {
-    auto it = std::find_if(groups.begin(), groups.end(), [&](const auto& g) { return g.first == v; });
-    if (it == groups.end()) groups.push_back({v, {cpu}});
-    else it->second.push_back(cpu);
+  for (const auto& value : values) {  // no structured binding: C++17 lambdas cannot capture one
+    auto it = std::find_if(groups.begin(), groups.end(), [&](const auto& g) { return g.first == value.second; });
+    if (it == groups.end()) groups.push_back({value.second, {value.first}});
+    else it->second.push_back(value.first);
   }
   if (groups.size() == 1) return groups.front().first;
   std::string out = "mixed:";
