@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <map>
+#include <memory>
 
 #include "core/errors.h"
 #include "core/strict_json.h"
@@ -20,6 +21,7 @@ struct Item {
   int order = 0;
   std::string address;
   Setting setting;
+  std::shared_ptr<const Knob> knob;  // made once, when collected
 };
 
 class Planner : public PlanSink {
@@ -40,9 +42,12 @@ class Planner : public PlanSink {
       if (a.order != b.order) return a.order < b.order;
       return natural_less(a.address, b.address);
     });
-    for (const Item& it : dedup()) place(assess(it));
-    for (const Change& c : plan_.changes)
-      if (auto n = make_knob(c.knob)->note_when_changed(); !n.empty()) note(c.knob + " " + n);
+    for (const Item& it : dedup()) {
+      Change c = assess(it);
+      if (c.status == ChangeStatus::kChange)
+        if (auto n = it.knob->note_when_changed(); !n.empty()) note(c.knob + " " + n);
+      place(std::move(c));
+    }
     finish_irq_map();
     return plan_;
   }
@@ -51,8 +56,8 @@ class Planner : public PlanSink {
   const Host& host() const override { return host_; }
   const Snapshot& snapshot() const override { return snap_; }
   void add(const std::string& address, const Setting& s) override {
-    std::unique_ptr<Knob> knob = knob_at(address, s.pointer);
-    items_.push_back(Item{knob_kind_of(address).phase, knob->order_in_phase(), address, s});
+    std::shared_ptr<const Knob> knob = knob_at(address, s.pointer);
+    items_.push_back(Item{knob_kind_of(address).phase, knob->order_in_phase(), address, s, knob});
   }
   void skip(const std::string& address, const Setting& s, const std::string& reason) override {
     Change c = change_of(address, s);
@@ -125,7 +130,7 @@ class Planner : public PlanSink {
 
   Change assess(const Item& it) {
     Change c = change_of(it.address, it.setting);
-    std::unique_ptr<Knob> knob = knob_at(it.address, it.setting.pointer);
+    const Knob* knob = it.knob.get();
     c.per_netns = knob->per_netns();
     c.desired = knob->normalise(it.setting.value);
     if (auto bad = knob->validate_for(host_, it.setting.value)) {
