@@ -5,6 +5,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
@@ -22,7 +23,8 @@
 namespace tunectl::bench {
 namespace {
 
-constexpr const char* kNoiseSchema = "tunectl.bench-noise/1";
+constexpr const char* kNoiseSchema = "tunectl.bench-noise/2";
+constexpr const char* kOldNoiseSchema = "tunectl.bench-noise/1";
 
 std::string hostname() {
   utsname u{};
@@ -54,6 +56,11 @@ void mkdirs(const std::string& dir) {
   }
 }
 
+bool same_key(const json& entry, const CalibrationKey& key) {
+  return entry.value("bench", "") == key.bench && entry.value("reps", -1) == key.reps &&
+         entry.value("options", json()) == key.options;
+}
+
 }  // namespace
 
 std::string default_noise_path() {
@@ -65,7 +72,7 @@ std::string default_noise_path() {
 NoiseTable NoiseTable::load(const std::string& path) {
   NoiseTable t;
   t.path_ = path;
-  t.data_ = {{"schema", kNoiseSchema}, {"hostname", hostname()}, {"benches", json::object()}};
+  t.data_ = {{"schema", kNoiseSchema}, {"hostname", hostname()}, {"entries", json::array()}};
   const ReadResult r = read_regular_file(path, kMaxResultFileBytes);
   // Missing, or unreadable (a user reading root's 0700 state dir): not calibrated, defaults apply.
   // Something there that is no plain file of sane size is an error, like a corrupt file.
@@ -73,8 +80,16 @@ NoiseTable NoiseTable::load(const std::string& path) {
   if (!r.ok) throw InputError(r.error);
   try {
     json j = json::parse(r.data);
-    if (j.value("schema", "") != kNoiseSchema || !j.contains("benches") || !j["benches"].is_object())
+    if (j.value("schema", "") == kOldNoiseSchema) {
+      t.unusable_ = path + " holds bands not keyed by options and runs (" + kOldNoiseSchema + "): recalibrate";
+      return t;
+    }
+    if (j.value("schema", "") != kNoiseSchema || !j.contains("entries") || !j["entries"].is_array())
       throw InputError(path + ": not a " + std::string(kNoiseSchema) + " file");
+    for (const auto& e : j["entries"])
+      if (!e.is_object() || !e.value("bench", json()).is_string() || !e.value("reps", json()).is_number_integer() ||
+          !e.value("options", json()).is_object() || !e.value("metrics", json()).is_object())
+        throw InputError(path + ": an entry lacks bench, reps, options or metrics");
     t.data_ = std::move(j);
   } catch (const json::exception& e) {
     throw InputError(path + ": " + e.what());
@@ -82,39 +97,71 @@ NoiseTable NoiseTable::load(const std::string& path) {
   return t;
 }
 
-NoiseThreshold NoiseTable::lookup(const std::string& bench, const std::string& metric) const {
+const json* NoiseTable::find(const CalibrationKey& key) const {
+  for (const auto& e : data_["entries"])
+    if (same_key(e, key)) return &e;
+  return nullptr;
+}
+
+NoiseThreshold NoiseTable::lookup(const CalibrationKey& key, const std::string& metric) const {
+  const std::string fallback = "default " + pct(kDefaultNoise) + " (";
+  if (!unusable_.empty()) return {kDefaultNoise, false, fallback + unusable_ + ")"};
   const std::string host = data_.value("hostname", "");
-  if (host != hostname())
-    return {kDefaultNoise, "default " + pct(kDefaultNoise) + " (" + path_ + " was calibrated on " + host + ")"};
-  const json& b = data_["benches"].contains(bench) ? data_["benches"][bench] : json();
-  if (b.is_null() || !b["metrics"].contains(metric) || !b["metrics"][metric]["noise"].is_number())
-    return {kDefaultNoise, "default " + pct(kDefaultNoise) + " (uncalibrated: run tunectl bench calibrate)"};
-  return {b["metrics"][metric]["noise"].get<double>(),
-          "calibrated " + b.value("calibrated_at", "?") + " (" + std::to_string(b.value("reps", 0)) +
-              " A/A reps, " + path_ + ")"};
+  if (host != hostname()) return {kDefaultNoise, false, fallback + path_ + " was calibrated on " + host + ")"};
+  const json* e = find(key);
+  if (!e) {
+    std::string other;
+    for (const auto& x : data_["entries"])
+      if (x.value("bench", "") == key.bench)
+        other = "; " + key.bench + " is calibrated only for other options or run counts (e.g. " +
+                std::to_string(x.value("reps", 0)) + " runs)";
+    return {kDefaultNoise, false,
+            fallback + "uncalibrated for " + key.bench + " with these options and " + std::to_string(key.reps) +
+                " runs" + other + ": run tunectl bench calibrate)"};
+  }
+  const json& m = (*e)["metrics"].contains(metric) ? (*e)["metrics"][metric] : json();
+  if (!m.is_object() || !m["noise"].is_number())
+    return {kDefaultNoise, false, fallback + "the calibration gave " + metric + " no relative band: its median was 0)"};
+  std::string capped;
+  if (m.value("capped", false)) capped = ", capped at " + pct(kMaxNoise) + " from " + pct(m["reach"].get<double>());
+  return {m["noise"].get<double>(), true,
+          "calibrated " + e->value("calibrated_at", "?") + " with " + std::to_string(key.reps) +
+              " A/A runs per side and the same options" + capped + " (" + path_ + ")"};
 }
 
 void NoiseTable::update_from_aa(const json& a, const json& b) {
-  json entry = {{"calibrated_at", utc_now_rfc3339()},
-                {"reps", a["env"].value("reps", 0)},
+  const CalibrationKey key{a["bench"].get<std::string>(), a["options"], a["env"].value("reps", 0)};
+  json entry = {{"bench", key.bench},
+                {"options", key.options},
+                {"reps", key.reps},
+                {"calibrated_at", utc_now_rfc3339()},
                 {"kernel", a["env"].value("kernel", "")},
-                {"options", a["options"]},
                 {"metrics", json::object()}};
   for (const auto& [name, metric] : a["metrics"].items()) {
     if (!b["metrics"].contains(name)) continue;
     const auto ratio = stats::median_ratio(finite_runs(metric), finite_runs(b["metrics"][name]));
     json m = {{"noise", nullptr}, {"ratio", nullptr}, {"ci95", nullptr}};
     if (ratio && std::isfinite(ratio->ci95.lo) && std::isfinite(ratio->ci95.hi)) {
-      // The band is how far the A/A ratio's CI reaches from 1.
+      // The band is how far the A/A ratio's CI reaches from 1, kept within [kMinNoise, kMaxNoise].
       const double reach = std::max({std::fabs(ratio->ci95.lo - 1), std::fabs(ratio->ci95.hi - 1)});
-      m = {{"noise", std::max(kMinNoise, reach)}, {"ratio", ratio->ratio}, {"ci95", {ratio->ci95.lo, ratio->ci95.hi}}};
+      m = {{"noise", std::clamp(reach, kMinNoise, kMaxNoise)},
+           {"reach", reach},
+           {"capped", reach > kMaxNoise},
+           {"ratio", ratio->ratio},
+           {"ci95", {ratio->ci95.lo, ratio->ci95.hi}}};
     } else {
       m["why"] = "median 0 or unbounded ratio: no relative noise band (the default applies)";
     }
     entry["metrics"][name] = m;
   }
+  if (data_.value("hostname", "") != hostname()) data_["entries"] = json::array();  // another host's bands
   data_["hostname"] = hostname();
-  data_["benches"][a["bench"].get<std::string>()] = entry;
+  json kept = json::array();
+  for (auto& e : data_["entries"])
+    if (!same_key(e, key)) kept.push_back(std::move(e));
+  kept.push_back(std::move(entry));
+  data_["entries"] = std::move(kept);
+  unusable_.clear();
 }
 
 void NoiseTable::save(const std::string& path) const {

@@ -118,7 +118,6 @@ class CpuQuota : public Benchmark {
   }
   std::vector<MetricSpec> metrics() const override {
     return {{"cpu_share", "cpus", true},
-            {"quota_share", "cpus", true},
             {"share_error", "cpus", false},
             {"nr_periods", "periods", false},
             {"nr_throttled", "periods", false},
@@ -198,7 +197,6 @@ class CpuQuota : public Benchmark {
     const double limit = std::min(quota_share, static_cast<double>(o.integer("threads")));
     const double share = got[0] / got[1];
     r.metrics["cpu_share"] = share;
-    r.metrics["quota_share"] = quota_share;
     r.metrics["share_error"] = std::abs(share - limit);  // how far from what the quota promises
     auto delta = [](const std::optional<int64_t>& a, const std::optional<int64_t>& b) {
       return a && b ? static_cast<double>(*b - *a) : std::numeric_limits<double>::quiet_NaN();  // NaN: no counter
@@ -212,6 +210,7 @@ class CpuQuota : public Benchmark {
         r.metrics["nr_throttled"] < 0.8 * r.metrics["nr_periods"])
       r.disturbed = "the busy loop got less CPU than its quota without being throttled in most periods: "
                     "other load competed for the CPU";
+    r.detail["quota_share"] = quota_share;  // configured (quota / period), not measured: never a metric
     r.detail["cgroup"] = dir_;
     r.detail["cgroup_version"] = version_;
     r.detail["cpu_seconds"] = got[0];

@@ -16,6 +16,7 @@
 #include "core/parse.h"
 #include "probes/snapshot.h"
 #include "bench/bench.h"
+#include "bench/irq_spread.h"
 
 namespace tunectl::bench {
 namespace {
@@ -88,29 +89,25 @@ class IrqSpread : public Benchmark {
     auto after = read_counts(host_, irqs_);
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 
-    std::map<int, uint64_t> per_cpu;  // deltas summed over the NIC's queue IRQs
-    std::set<int> allowed;            // CPUs any of these IRQs may use
-    uint64_t all = 0, on_target = 0;
+    std::vector<IrqWindow> windows;
     json per_irq = json::object();
     for (const auto& q : irqs_) {
-      const CpuSet& intended = target_.empty() ? q.allowed : target_;
-      allowed.insert(q.allowed.begin(), q.allowed.end());
+      IrqWindow w{q.allowed, target_.empty() ? q.allowed : target_, {}};
       json cpus = json::object();
       for (const auto& [cpu, count] : after[q.irq]) {
         const uint64_t d = count - std::min(count, before[q.irq][cpu]);
-        per_cpu[cpu] += d;
-        all += d;
-        if (std::binary_search(intended.begin(), intended.end(), cpu)) on_target += d;
+        w.counts[cpu] = d;
         if (d) cpus[std::to_string(cpu)] = d;
       }
       per_irq[std::to_string(q.irq)] = cpus;
+      windows.push_back(std::move(w));
     }
-    uint64_t peak = 0;
-    for (int cpu : allowed) peak = std::max(peak, per_cpu[cpu]);
-    const double mean = allowed.empty() ? 0 : static_cast<double>(all) / static_cast<double>(allowed.size());
+    const Spread spread = interrupt_spread(windows);
+    const uint64_t all = spread.interrupts;
     RunResult r;
-    r.metrics["imbalance"] = mean > 0 ? static_cast<double>(peak) / mean : 0;
-    r.metrics["on_target_fraction"] = all ? static_cast<double>(on_target) / static_cast<double>(all) : 0;
+    // No interrupts: the spread metrics are absent (null in the result) and stay out of the statistics.
+    if (spread.imbalance) r.metrics["imbalance"] = *spread.imbalance;
+    if (spread.on_target_fraction) r.metrics["on_target_fraction"] = *spread.on_target_fraction;
     r.metrics["interrupts_per_s"] = static_cast<double>(all) / seconds;
     r.detail["nic"] = nic_;
     r.detail["per_irq_per_cpu"] = per_irq;
@@ -175,6 +172,28 @@ class IrqSpread : public Benchmark {
 };
 
 }  // namespace
+
+Spread interrupt_spread(const std::vector<IrqWindow>& irqs) {
+  Spread s;
+  std::map<int, uint64_t> per_cpu;  // summed over the IRQs
+  std::set<int> allowed;            // CPUs any of them may use
+  uint64_t on_target = 0;
+  for (const auto& w : irqs) {
+    allowed.insert(w.allowed.begin(), w.allowed.end());
+    for (const auto& [cpu, count] : w.counts) {
+      per_cpu[cpu] += count;
+      s.interrupts += count;
+      if (std::binary_search(w.intended.begin(), w.intended.end(), cpu)) on_target += count;
+    }
+  }
+  if (s.interrupts == 0) return s;
+  uint64_t peak = 0;
+  for (int cpu : allowed) peak = std::max(peak, per_cpu[cpu]);
+  if (!allowed.empty())
+    s.imbalance = static_cast<double>(peak) / (static_cast<double>(s.interrupts) / static_cast<double>(allowed.size()));
+  s.on_target_fraction = static_cast<double>(on_target) / static_cast<double>(s.interrupts);
+  return s;
+}
 
 BenchKind bench_irq_spread() { return {"irq_spread", [] { return std::make_unique<IrqSpread>(); }}; }
 

@@ -8,11 +8,16 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <cmath>
 #include <cstring>
 #include <ctime>
+#include <set>
 
 #include "core/errors.h"
+#include "bench/affinity.h"
+#include "bench/contention.h"
 
 namespace tunectl::bench::loopback {
 namespace {
@@ -40,20 +45,11 @@ sockaddr_in loopback_addr(uint16_t port) {
   return a;
 }
 
-std::vector<int> allowed_cpus() {
-  cpu_set_t set;
-  CPU_ZERO(&set);
-  std::vector<int> cpus;
-  if (::sched_getaffinity(0, sizeof set, &set) != 0) fail("sched_getaffinity");
-  for (int c = 0; c < CPU_SETSIZE; ++c)
-    if (CPU_ISSET(c, &set)) cpus.push_back(c);
-  return cpus;
-}
-
 }  // namespace
 
 Worker::Worker(std::function<void()> fn)
     : thread_([this, fn = std::move(fn)] {
+        const contention::ThreadExitRecord record;  // last thing the thread does
         try {
           fn();
         } catch (...) {
@@ -71,8 +67,14 @@ void Worker::join() {
 }
 
 std::vector<OptionSpec> cpu_option_specs() {
-  return {{"client-cpu", "auto", "CPU for the client thread: auto (first allowed CPU), none, or a number"},
-          {"server-cpu", "auto", "CPU for the server thread: auto (second allowed CPU), none, or a number"}};
+  const std::string how = ": auto (the least busy allowed CPU over a " + std::to_string(kPlacementWindowMs) +
+                          " ms sample at setup, not the ";
+  const std::string rest = "'s when 2+ CPUs are allowed; CPUs within " +
+                           std::to_string(static_cast<int>(kPlacementTiePct)) +
+                           " points of the least busy tie and the lowest number wins), none (not pinned: the "
+                           "scheduler places it, as sockperf does), or a CPU number";
+  return {{"client-cpu", "auto", "CPU for the client thread" + how + "server" + rest},
+          {"server-cpu", "auto", "CPU for the server thread" + how + "client" + rest}};
 }
 
 std::vector<OptionSpec> keepalive_option_specs() {
@@ -82,15 +84,45 @@ std::vector<OptionSpec> keepalive_option_specs() {
           {"keepcnt", "0", "TCP_KEEPCNT probes (0: kernel default)"}};
 }
 
-std::optional<int> cpu_option(const Options& opts, const std::string& name, size_t auto_index) {
-  const std::string v = opts.str(name);
-  if (v == "none") return std::nullopt;
+Placement place_threads(const Options& opts) {
   const auto cpus = allowed_cpus();
-  if (v == "auto") return cpus.at(auto_index % cpus.size());
-  const int cpu = static_cast<int>(opts.integer_in(name, 0, CPU_SETSIZE - 1));
-  for (int c : cpus)
-    if (c == cpu) return cpu;
-  throw InputError("option --" + name + ": CPU " + v + " is not in this process's allowed CPUs");
+  if (cpus.empty()) fail("sched_getaffinity");
+  const std::string names[2] = {"client-cpu", "server-cpu"};
+  std::optional<int> chosen[2];
+  std::set<int> taken;
+  std::vector<size_t> autos;
+  for (size_t i = 0; i < 2; ++i) {
+    const std::string v = opts.str(names[i]);
+    if (v == "none") continue;
+    if (v == "auto") {
+      autos.push_back(i);
+      continue;
+    }
+    const int cpu = static_cast<int>(opts.integer_in(names[i], 0, CPU_SETSIZE - 1));
+    if (std::find(cpus.begin(), cpus.end(), cpu) == cpus.end())
+      throw InputError("option --" + names[i] + ": CPU " + v + " is not in this process's allowed CPUs");
+    chosen[i] = cpu;
+    taken.insert(cpu);
+  }
+  Placement p;
+  if (!autos.empty()) {
+    // The live host's load: threads are pinned only by benchmarks that run on the live host.
+    const auto busy = contention::cpu_busy_pct(Host("/"), kPlacementWindowMs);
+    const auto picks = contention::least_busy(cpus, busy, taken, autos.size(), kPlacementTiePct);
+    for (size_t k = 0; k < autos.size(); ++k) chosen[autos[k]] = picks.at(k);
+    json seen = json::object();
+    for (int c : cpus)
+      if (busy.count(c)) seen[std::to_string(c)] = std::round(busy.at(c) * 10) / 10;
+    p.seen["auto_rule"] = "least busy allowed CPU over " + std::to_string(kPlacementWindowMs) +
+                          " ms, client first, distinct when possible; within " +
+                          std::to_string(static_cast<int>(kPlacementTiePct)) + " points counts as a tie (lowest wins)";
+    p.seen["cpu_busy_pct_at_setup"] = seen;
+  }
+  p.client = chosen[0];
+  p.server = chosen[1];
+  p.seen["client_cpu"] = p.client ? json(*p.client) : json(nullptr);
+  p.seen["server_cpu"] = p.server ? json(*p.server) : json(nullptr);
+  return p;
 }
 
 void pin_this_thread(std::optional<int> cpu) {

@@ -14,7 +14,8 @@
 
 namespace tunectl::bench::loopback {
 
-// A thread that is always joined; an exception thrown inside it is rethrown by join().
+// A thread that is always joined; an exception thrown inside it is rethrown by join(). Its final
+// schedstat goes to the contention ledger as it ends, so the runner sees its run-queue wait.
 class Worker {
  public:
   explicit Worker(std::function<void()> fn);
@@ -32,9 +33,23 @@ class Worker {
 std::vector<OptionSpec> cpu_option_specs();
 std::vector<OptionSpec> keepalive_option_specs();
 
-// The CPU an option names: "auto" = the `auto_index`-th CPU this process may run on (wrapping
-// round on a one-CPU machine), "none" = not pinned, N = that CPU (must be allowed).
-std::optional<int> cpu_option(const Options& opts, const std::string& name, size_t auto_index);
+// `auto` placement: the busy share of every CPU is sampled over this window, once per setup.
+constexpr int kPlacementWindowMs = 200;
+// CPUs within this many points of the least busy one count as equally idle (the lowest number
+// wins), so tick noise on an idle host (one USER_HZ tick is 5 points of a 200 ms window) does not
+// swap the threads from one setup to the next.
+constexpr double kPlacementTiePct = 10.0;
+
+// Where the client and server threads run: nullopt = not pinned.
+struct Placement {
+  std::optional<int> client, server;
+  json seen = json::object();  // for the result's notes: the choice, the rule, the load sampled
+};
+// --client-cpu / --server-cpu resolved: a number must be an allowed CPU; "none" is not pinned;
+// "auto" takes the least busy allowed CPU (contention::least_busy, kPlacementTiePct) over
+// kPlacementWindowMs, distinct from the other thread's CPU when two or more are allowed, client
+// first. The load is sampled only when an option says auto. Throws InputError on a bad value.
+Placement place_threads(const Options& opts);
 void pin_this_thread(std::optional<int> cpu);
 
 struct Keepalive {

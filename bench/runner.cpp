@@ -13,6 +13,7 @@
 #include "core/errors.h"
 #include "core/parse.h"
 #include "probes/cgroup_mounts.h"
+#include "bench/contention.h"
 #include "bench/stats.h"
 
 namespace tunectl::bench {
@@ -83,6 +84,7 @@ struct EnvPoint {
   std::optional<Throttling> throttling;
   int64_t involuntary_switches = 0;
   int64_t mono_ns = 0;
+  contention::Point contention;  // this process's threads' run-queue wait, every CPU's busy ticks
 };
 
 class EnvSampler {
@@ -101,6 +103,7 @@ class EnvSampler {
       }
     }
     p.throttling = read_throttling(host_, cpu_stat_files_);
+    p.contention = contention::sample(host_);
     rusage ru{};
     ::getrusage(RUSAGE_SELF, &ru);
     p.involuntary_switches = ru.ru_nivcsw;
@@ -126,6 +129,7 @@ json env_delta(const EnvPoint& a, const EnvPoint& b) {
   json j = {{"seconds", (b.mono_ns - a.mono_ns) / 1e9},
             {"steal_pct", steal_pct(a, b)},
             {"involuntary_switches", b.involuntary_switches - a.involuntary_switches}};
+  j.update(contention::delta(a.contention, b.contention, ::sysconf(_SC_CLK_TCK)));
   if (a.throttling && b.throttling) {
     j["nr_throttled"] = b.throttling->nr_throttled - a.throttling->nr_throttled;
     j["throttled_usec"] = b.throttling->throttled_usec - a.throttling->throttled_usec;
@@ -135,25 +139,6 @@ json env_delta(const EnvPoint& a, const EnvPoint& b) {
   }
   return j;
 }
-
-// Why a run's environment makes it untrustworthy, or nullopt.
-std::optional<std::string> disturbance(const json& env) {
-  std::vector<std::string> why;
-  if (env["steal_pct"].get<double>() > kDisturbedStealPct) {
-    std::ostringstream s;
-    s.precision(3);
-    s << "hypervisor steal " << env["steal_pct"].get<double>() << "%";
-    why.push_back(s.str());
-  }
-  if (env["nr_throttled"].is_number() && env["nr_throttled"].get<int64_t>() > 0)
-    why.push_back("own cgroup throttled " + std::to_string(env["nr_throttled"].get<int64_t>()) + " times (" +
-                  std::to_string(env["throttled_usec"].get<int64_t>()) + " us)");
-  if (why.empty()) return std::nullopt;
-  std::string s = why[0];
-  for (size_t i = 1; i < why.size(); ++i) s += "; " + why[i];
-  return s;
-}
-
 
 json static_env(const Host& host, const EnvSampler& sampler) {
   utsname u{};
@@ -179,6 +164,14 @@ struct Side {
   std::vector<RunResult> runs;
   std::vector<json> run_env;
 };
+
+// Side indices in the order pair `k` runs them: A B for even k, B A for odd (one side: just it).
+std::vector<size_t> pair_order(size_t sides, int k) {
+  std::vector<size_t> order;
+  for (size_t i = 0; i < sides; ++i) order.push_back(i);
+  if (k % 2 == 1) std::reverse(order.begin(), order.end());
+  return order;
+}
 
 // setup() on construction, teardown() on destruction: teardown runs even when a run throws, and
 // when setup itself throws part-way (it may have created something, e.g. a cgroup).
@@ -252,6 +245,7 @@ std::vector<json> run_sides(const Host& host, std::vector<Side>& sides, const Ru
   env["reps"] = cfg.reps;
   env["warmup"] = cfg.warmup;
   env["interleaved"] = sides.size() > 1;
+  if (sides.size() > 1) env["order"] = "ABBA alternating";
 
   std::vector<std::unique_ptr<SetUp>> setups;
   bool any_available = false;
@@ -264,8 +258,10 @@ std::vector<json> run_sides(const Host& host, std::vector<Side>& sides, const Ru
   }
   EnvPoint first{}, last{};
   if (any_available) {
-    auto step = [&](const std::string& label, bool measured) {
-      for (auto& s : sides) {
+    auto step = [&](const std::string& label, bool measured, int k) {
+      int position = 0;
+      for (size_t i : pair_order(sides.size(), k)) {
+        Side& s = sides[i];
         if (s.unavailable) continue;
         if (cfg.progress) cfg.progress(s.bench.name(), label);
         const EnvPoint before = sampler.sample();
@@ -273,15 +269,17 @@ std::vector<json> run_sides(const Host& host, std::vector<Side>& sides, const Ru
         const EnvPoint after = sampler.sample();
         if (!measured) continue;
         json e = env_delta(before, after);
-        auto why = disturbance(e);
+        if (sides.size() > 1) e["position_in_pair"] = position++;
+        auto why = run_disturbance(e);
         if (why) r.disturbed = r.disturbed ? *r.disturbed + "; " + *why : *why;
         s.run_env.push_back(std::move(e));
         s.runs.push_back(std::move(r));
       }
     };
-    for (int w = 0; w < cfg.warmup; ++w) step("warm-up " + std::to_string(w + 1) + "/" + std::to_string(cfg.warmup), false);
+    for (int w = 0; w < cfg.warmup; ++w)
+      step("warm-up " + std::to_string(w + 1) + "/" + std::to_string(cfg.warmup), false, w);
     first = sampler.sample();
-    for (int i = 0; i < cfg.reps; ++i) step("run " + std::to_string(i + 1) + "/" + std::to_string(cfg.reps), true);
+    for (int i = 0; i < cfg.reps; ++i) step("run " + std::to_string(i + 1) + "/" + std::to_string(cfg.reps), true, i);
     last = sampler.sample();
   }
   while (!setups.empty()) setups.pop_back();  // teardown now, last set up first
@@ -306,7 +304,46 @@ std::vector<json> run_sides(const Host& host, std::vector<Side>& sides, const Ru
   return results;
 }
 
+std::string percent(double share) {
+  std::ostringstream s;
+  s.precision(share < 0.1 ? 2 : 3);
+  s << 100 * share << "%";
+  return s.str();
+}
+
 }  // namespace
+
+std::optional<std::string> run_disturbance(const json& env) {
+  std::vector<std::string> why;
+  const double steal = env.value("steal_pct", 0.0);
+  if (steal > kDisturbedStealPct) {
+    std::ostringstream s;
+    s.precision(3);
+    s << "hypervisor steal " << steal << "%";
+    why.push_back(s.str());
+  }
+  if (env.value("nr_throttled", json()).is_number() && env["nr_throttled"].get<int64_t>() > 0)
+    why.push_back("own cgroup throttled " + std::to_string(env["nr_throttled"].get<int64_t>()) + " times (" +
+                  std::to_string(env.value("throttled_usec", int64_t{0})) + " us)");
+  const json share = env.value("run_queue_wait_share", json()), own = env.value("other_busy_on_own_cpus_pct", json());
+  const bool others_took_their_cpus = !own.is_number() || own.get<double>() > kDisturbedOtherBusyPct;
+  if (share.is_number() && share.get<double>() > kDisturbedRunQueueWaitShare && others_took_their_cpus) {
+    std::string s = "threads waited " + percent(share.get<double>()) + " of their runnable time on a run queue " +
+                    "(threshold " + percent(kDisturbedRunQueueWaitShare) + ")";
+    if (own.is_number())
+      s += " while other tasks kept their CPUs " + percent(own.get<double>() / 100) + " busy (threshold " +
+           percent(kDisturbedOtherBusyPct / 100) + ")";
+    if (env.value("involuntary_switches", json()).is_number())
+      s += "; " + std::to_string(env["involuntary_switches"].get<int64_t>()) + " involuntary switches";
+    const json other = env.value("other_cpu_busy_pct", json());
+    if (other.is_number()) s += "; other tasks kept all CPUs " + percent(other.get<double>() / 100) + " busy";
+    why.push_back(s);
+  }
+  if (why.empty()) return std::nullopt;
+  std::string s = why[0];
+  for (size_t i = 1; i < why.size(); ++i) s += "; " + why[i];
+  return s;
+}
 
 json run_bench(const Host& host, Benchmark& bench, const Options& opts, const RunConfig& cfg) {
   std::vector<Side> sides{{bench, opts, std::nullopt, {}, {}}};

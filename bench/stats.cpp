@@ -5,6 +5,7 @@
 #include <limits>
 #include <numeric>
 #include <random>
+#include <sstream>
 
 namespace tunectl::bench::stats {
 
@@ -158,13 +159,17 @@ std::vector<double> holm_adjusted(const std::vector<double>& p) {
 }
 
 size_t min_runs_for(double alpha) {
-  // Fully separated n vs n: p = 2 / C(2n, n).
-  double arrangements = 2;  // C(2, 1)
-  for (size_t n = 1; n < 64; ++n) {
-    if (2 / arrangements <= alpha) return n;
-    arrangements = arrangements * (2 * n + 1) * (2 * n + 2) / ((n + 1) * (n + 1));
-  }
+  for (size_t n = 1; n < 64; ++n)
+    if (best_p(n, n) <= alpha) return n;
   return 64;
+}
+
+double best_p(size_t n_a, size_t n_b) {
+  if (n_a == 0 || n_b == 0) return 1;
+  // C(n_a + n_b, n_a) built as a product of ratios; doubles are exact far beyond what matters here.
+  double arrangements = 1;
+  for (size_t k = 1; k <= n_a; ++k) arrangements = arrangements * static_cast<double>(n_b + k) / static_cast<double>(k);
+  return std::min(1.0, 2 / arrangements);
 }
 
 std::string verdict_name(Verdict v) {
@@ -186,6 +191,8 @@ SampleComparison compare_samples(const std::vector<double>& a, const std::vector
   c.median_b = median(b);
   c.ratio = median_ratio(a, b);
   c.test = mann_whitney(a, b);
+  const double u_mean = static_cast<double>(c.n_a) * static_cast<double>(c.n_b) / 2;
+  c.rank_direction = c.test.u > u_mean ? 1 : c.test.u < u_mean ? -1 : 0;
   const double first = a.front();
   auto same = [first](double v) { return v == first; };
   c.identical = std::all_of(a.begin(), a.end(), same) && std::all_of(b.begin(), b.end(), same);
@@ -204,12 +211,29 @@ std::optional<int> runs_for_half_width(size_t n, double half_width, double targe
   return std::max(1, static_cast<int>(needed) - static_cast<int>(n));
 }
 
+std::string fmt(double v) {
+  std::ostringstream s;
+  s.precision(3);
+  s << v;
+  return s.str();
+}
+
 }  // namespace
 
-Decision decide(const SampleComparison& c, bool significant, bool higher_is_better, double noise) {
+Decision decide(const SampleComparison& c, const DecisionContext& ctx) {
   Decision d;
   if (c.n_a == 0 || c.n_b == 0) {
-    d.why = "no runs on one side";
+    d.why = "no data: a side has no run that produced this metric";
+    return d;
+  }
+  if (best_p(c.n_a, c.n_b) > ctx.first_step_alpha) {
+    // No outcome of this many runs could be significant, so the data cannot say "no change" either.
+    const size_t needed = min_runs_for(ctx.first_step_alpha);
+    // The shorter side is below `needed` here (best_p only falls as either side grows).
+    d.more_runs_needed = static_cast<int>(needed - std::min(c.n_a, c.n_b));
+    d.why = "too few runs (" + std::to_string(c.n_a) + " vs " + std::to_string(c.n_b) + "): at least " +
+            std::to_string(needed) + " per side are needed before any difference can reach p <= " +
+            fmt(ctx.first_step_alpha);
     return d;
   }
   if (c.identical) {
@@ -217,11 +241,18 @@ Decision decide(const SampleComparison& c, bool significant, bool higher_is_bett
     d.why = "every run gave the same value";
     return d;
   }
+  const auto better = [&](bool b_larger) {
+    return b_larger == ctx.higher_is_better ? Verdict::improved : Verdict::regressed;
+  };
   if (!c.ratio) {
-    // Baseline median 0 (a count such as time_wait_left): no ratio, only the U test's direction.
-    if (significant && c.median_b != c.median_a) {
-      d.verdict = ((c.median_b > c.median_a) == higher_is_better) ? Verdict::improved : Verdict::regressed;
+    // Baseline median 0 (a count such as time_wait_left): no ratio, only the U test's direction,
+    // which must agree with the medians'.
+    const int median_direction = c.median_b > c.median_a ? 1 : c.median_b < c.median_a ? -1 : 0;
+    if (ctx.significant && median_direction != 0 && median_direction == c.rank_direction) {
+      d.verdict = better(median_direction > 0);
       d.why = "baseline median is 0; significant shift of the median";
+    } else if (ctx.significant && median_direction != 0) {
+      d.why = "baseline median is 0; the medians and the rank test point in opposite directions";
     } else {
       d.why = "baseline median is 0 and the difference is not significant";
     }
@@ -229,12 +260,19 @@ Decision decide(const SampleComparison& c, bool significant, bool higher_is_bett
   }
   const double r = c.ratio->ratio, lo = c.ratio->ci95.lo, hi = c.ratio->ci95.hi;
   const bool ci_excludes_one = lo > 1 || hi < 1;
-  if (significant && ci_excludes_one && std::fabs(r - 1) > noise) {
-    d.verdict = ((r > 1) == higher_is_better) ? Verdict::improved : Verdict::regressed;
-    d.why = "significant, CI excludes 1, beyond the noise threshold";
+  if (ctx.significant && ci_excludes_one && std::fabs(r - 1) > ctx.noise) {
+    const int ratio_direction = r > 1 ? 1 : -1;
+    if (ratio_direction != c.rank_direction) {
+      d.why = std::string("the ratio of medians says B is ") + (r > 1 ? "larger" : "smaller") +
+              " but the rank test says B tends to be " + (r > 1 ? "smaller" : "larger") +
+              ": the distributions differ in shape, not simply in level";
+      return d;
+    }
+    d.verdict = better(r > 1);
+    d.why = "significant, CI excludes 1, beyond the noise threshold, rank test agrees";
     return d;
   }
-  if (lo >= 1 - noise && hi <= 1 + noise) {
+  if (lo >= 1 - ctx.noise && hi <= 1 + ctx.noise) {
     d.verdict = Verdict::no_change;
     d.why = "CI inside the noise band";
     return d;
@@ -243,7 +281,7 @@ Decision decide(const SampleComparison& c, bool significant, bool higher_is_bett
   // least a quarter of the band, so a ratio near the edge still gets a finite answer); to say
   // "improved/regressed" it must clear 1.
   const double dist = std::fabs(r - 1);
-  const double target = dist < noise ? std::max(noise - dist, noise / 4) : dist;
+  const double target = dist < ctx.noise ? std::max(ctx.noise - dist, ctx.noise / 4) : dist;
   d.more_runs_needed = runs_for_half_width(std::min(c.n_a, c.n_b), (hi - lo) / 2, target);
   d.why = d.more_runs_needed ? "CI too wide for a verdict" : "CI too wide for a verdict with any practical number of runs";
   return d;

@@ -56,6 +56,9 @@ std::vector<double> holm_adjusted(const std::vector<double>& p);
 // The fewest runs per side (equal sides, no ties) whose most extreme outcome reaches a two-sided
 // exact p <= alpha: below it no amount of separation can be significant (3 vs 3: p >= 0.1).
 size_t min_runs_for(double alpha);
+// The smallest two-sided exact p any outcome of n_a vs n_b runs can give (full separation):
+// 2 / C(n_a + n_b, n_a). 1 when a side is empty.
+double best_p(size_t n_a, size_t n_b);
 
 enum class Verdict { improved, regressed, no_change, inconclusive };
 std::string verdict_name(Verdict v);  // "improved", "regressed", "no change", "inconclusive"
@@ -67,14 +70,30 @@ struct SampleComparison {
   double median_a = 0, median_b = 0;
   size_t n_a = 0, n_b = 0;
   bool identical = false;  // every value in both samples is the same number
+  // Which way the rank test leans: +1 when B tends to be larger (U above its mean n_a*n_b/2),
+  // -1 when smaller, 0 when exactly balanced.
+  int rank_direction = 0;
 };
 SampleComparison compare_samples(const std::vector<double>& a, const std::vector<double>& b);
 
-// The verdict rules (noise is a fraction, e.g. 0.05 for ±5%):
-//   improved / regressed: the difference is significant (`significant`, from the U test after
-//     Holm), the CI excludes 1, and the ratio is beyond the noise band; direction from
-//     higher_is_better.
-//   no change: the whole CI lies inside 1 ± noise (a real but smaller change counts as none).
+// What the verdict rules need besides the samples.
+struct DecisionContext {
+  bool significant = false;  // the U test passed after the multiple-testing correction
+  bool higher_is_better = false;
+  double noise = 0.05;       // the no-change band, a fraction (0.05 = ±5%)
+  // The raw p the most significant metric must reach: Holm's first step, alpha / metrics.
+  double first_step_alpha = kAlpha;
+};
+
+// The verdict rules, in order:
+//   inconclusive when a side has no data, or too few runs for any outcome to reach
+//     ctx.first_step_alpha (more_runs_needed: the runs per side still missing) — never "no change" on
+//     too little data;
+//   no change when every value in both samples is the same number;
+//   improved / regressed: significant, the CI excludes 1, the ratio is beyond the noise band, and
+//     the ratio of medians and the rank test point the same way (when they disagree, inconclusive
+//     and why); direction from higher_is_better;
+//   no change: the whole CI lies inside 1 ± noise (a real but smaller change counts as none);
 //   inconclusive: anything else; more_runs_needed estimates the runs per condition still needed,
 //     scaling the CI half-width by 1/sqrt(n) (taking the observed ratio at face value), or is
 //     nullopt when that would exceed 10000 runs.
@@ -83,6 +102,6 @@ struct Decision {
   std::optional<int> more_runs_needed;
   std::string why;
 };
-Decision decide(const SampleComparison& c, bool significant, bool higher_is_better, double noise);
+Decision decide(const SampleComparison& c, const DecisionContext& ctx);
 
 }  // namespace tunectl::bench::stats

@@ -38,11 +38,15 @@ class TcpStream : public Benchmark {
     return std::nullopt;
   }
 
+  // Placement is decided once, before the warm-up: every run of this side uses the same CPUs.
+  void setup(const Options& opts) override { placement_ = place_threads(opts); }
+  json notes() const override { return placement_ ? json{{"placement", placement_->seen}} : json::object(); }
+
   RunResult run_once(const Options& opts) override {
     const size_t size = static_cast<size_t>(opts.integer_in("msg-size", 1, 1 << 24));
     const int64_t duration_ns = static_cast<int64_t>(opts.number_in("duration", 0.01, 60) * 1e9);
-    const auto client_cpu = cpu_option(opts, "client-cpu", 0);
-    const auto server_cpu = cpu_option(opts, "server-cpu", 1);
+    if (!placement_) placement_ = place_threads(opts);
+    const auto client_cpu = placement_->client, server_cpu = placement_->server;
 
     Listener listener = listen_loopback(1);
     // Timed bytes exclude the first read: the clock starts when it arrives.
@@ -92,6 +96,9 @@ class TcpStream : public Benchmark {
                 {"server_cpu", server_cpu}};
     return r;
   }
+
+ private:
+  std::optional<Placement> placement_;
 };
 
 }  // namespace

@@ -22,6 +22,7 @@
 #include "bench/affinity.h"
 #include "bench/bench.h"
 #include "bench/bench_clock.h"
+#include "bench/contention.h"
 #include "bench/stats.h"
 
 namespace tunectl::bench {
@@ -96,6 +97,7 @@ std::vector<double> ping_pong(int cpu_a, int cpu_b, int64_t samples, bool fifo) 
   std::vector<double> lat(static_cast<size_t>(samples));
   std::exception_ptr fail_a, fail_b;
   std::thread b([&] {
+    const contention::ThreadExitRecord record;  // the runner counts its run-queue wait
     fail_b = prepare_thread(cpu_b, fifo);
     for (int64_t i = 0; i < samples; ++i) {
       to_b.wait();
@@ -104,6 +106,7 @@ std::vector<double> ping_pong(int cpu_a, int cpu_b, int64_t samples, bool fifo) 
     }
   });
   std::thread a([&] {
+    const contention::ThreadExitRecord record;  // the runner counts its run-queue wait
     fail_a = prepare_thread(cpu_a, fifo);
     for (int64_t i = 0; i < samples; ++i) {
       // Give B time to block again, so every sample is a real wakeup and not a spin.
@@ -129,6 +132,7 @@ std::vector<double> timer_overshoot(int cpu, int64_t samples, int64_t interval_u
   over.reserve(static_cast<size_t>(samples));
   std::exception_ptr failure;
   std::thread t([&] {
+    const contention::ThreadExitRecord record;  // the runner counts its run-queue wait
     failure = prepare_thread(cpu, fifo);
     if (failure) return;
     int64_t next = now_ns() + interval_us * 1000;

@@ -7,7 +7,7 @@ namespace po = boost::program_options;
 
 void add_common(po::options_description& opts, unsigned flags) {
   if (flags & kRoot)
-    opts.add_options()("root", po::value<std::string>()->default_value("/"), "host root: / (live) or a captured tree");
+    opts.add_options()("root", po::value<std::string>()->default_value("/"), "host root: a captured tree (scripts/capture-host.sh); the live host is the default, or exactly /");
   if (flags & kStateDir)
     opts.add_options()("state-dir", po::value<std::string>(),
                        "where transactions are journaled (default: see tunectl apply --help)");
@@ -21,5 +21,7 @@ Common read_common(const po::variables_map& vm) {
   c.json = vm.count("json") > 0;
   return c;
 }
+
+std::string root_label(const std::string& root) { return root == "/" ? "live host" : "tree " + root; }
 
 }  // namespace tunectl::cli

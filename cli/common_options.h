@@ -25,4 +25,8 @@ struct Common {
 // Reads back whichever common options were added; the others keep their defaults.
 Common read_common(const boost::program_options::variables_map& vm);
 
+// How output names a root, so that no one mistakes one for the other: "live host" for "/",
+// "tree DIR" for a captured tree.
+std::string root_label(const std::string& root);
+
 }  // namespace tunectl::cli

@@ -3,6 +3,7 @@
 
 #include <string>
 
+#include "cli/common_options.h"
 #include "core/table.h"
 
 namespace tunectl::cli {
@@ -18,7 +19,7 @@ std::string knob_label(const Change& c) { return c.knob + (c.per_netns ? " *" : 
 }  // namespace
 
 void print_plan(std::ostream& out, const Plan& p) {
-  out << "plan: profile " << p.profile << " (sha256 " << p.profile_digest.substr(0, 12) << ") for root " << p.root << "\n";
+  out << "plan: profile " << p.profile << " (sha256 " << p.profile_digest.substr(0, 12) << ") for " << root_label(p.root) << "\n";
   bool netns = false;
   out << "\nchanges, in apply order (" << p.changes.size() << "):\n";
   if (!p.changes.empty()) {

@@ -3,6 +3,7 @@
 // unavailable, and its per-field errors.
 #include "cli/probe_tables.h"
 
+#include "cli/common_options.h"
 #include "probes/probe_area.h"
 
 namespace tunectl::cli {
@@ -35,7 +36,7 @@ void print_area(std::ostream& out, const Snapshot& snap, const ProbeArea& area) 
 
 void print_probe_tables(std::ostream& out, const Snapshot& snap) {
   out << "host " << (snap.host.hostname.empty() ? "?" : snap.host.hostname) << ", kernel "
-      << (snap.host.kernel.empty() ? "?" : snap.host.kernel) << ", root " << snap.host.root << ", taken "
+      << (snap.host.kernel.empty() ? "?" : snap.host.kernel) << ", " << root_label(snap.host.root) << ", taken "
       << snap.host.taken_at << "\n";
   for (const auto& area : probe_areas()) print_area(out, snap, area);
 }

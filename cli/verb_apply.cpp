@@ -39,12 +39,12 @@ const char* kNotes =
 void print_transaction(std::ostream& out, const Transaction& tx) {
   for (const auto& id : tx.recovered) out << "recovered: open transaction " << id << " rolled back first\n";
   if (tx.state == TxState::kUnchanged) {
-    out << "nothing to change: profile " << tx.profile << " already holds on " << tx.root << "\n";
+    out << "nothing to change: profile " << tx.profile << " already holds on " << root_label(tx.root) << "\n";
     print_side_lists(out, tx.skipped, tx.already.size());
     return;
   }
   out << "transaction " << tx.id.value_or("-") << ": " << to_string(tx.state) << " — profile " << tx.profile
-      << " (sha256 " << tx.profile_digest.substr(0, 12) << "), root " << tx.root << "\n";
+      << " (sha256 " << tx.profile_digest.substr(0, 12) << "), " << root_label(tx.root) << "\n";
   Table t({{"KNOB"}, {"BEFORE"}, {"WRITTEN"}, {"READ BACK"}, {"STATUS"}, {"EFFECT"}});
   for (const auto& c : tx.changes)
     t.add_row({c.knob, one_line(c.before), c.value, one_line(c.after), to_string(c.status),
@@ -58,7 +58,7 @@ void print_transaction(std::ostream& out, const Transaction& tx) {
 bool ask(const Plan& plan, std::ostream& out) {
   print_plan(out, plan);
   if (plan.changes.empty()) return true;  // nothing will be written: no question to ask
-  out << "\napply " << plan.changes.size() << " change(s) to " << plan.root << "? [y/N] " << std::flush;
+  out << "\napply " << plan.changes.size() << " change(s) to " << root_label(plan.root) << "? [y/N] " << std::flush;
   std::string answer;
   if (!std::getline(std::cin, answer)) return false;
   return answer == "y" || answer == "Y" || answer == "yes";

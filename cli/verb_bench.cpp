@@ -179,9 +179,14 @@ int run_named(const std::string& name, const std::vector<std::string>& args) {
 // --- compare -------------------------------------------------------------------------------------
 
 void print_comparison(const json& c) {
-  std::cout << c["bench"].get<std::string>() << ": B vs A";
+  std::cout << c["bench"].get<std::string>() << ": B vs A, " << c["runs"]["a"] << " vs " << c["runs"]["b"] << " runs";
   if (!c["options_differ"].empty()) std::cout << " (options differ: " << c["options_differ"].dump() << ")";
-  std::cout << "\n\n" << std::left << std::setw(24) << "metric" << std::setw(9) << "ratio" << std::setw(22) << "95% CI"
+  std::cout << "\n";
+  if (c["underpowered"].get<bool>())
+    std::cout << "UNDERPOWERED: at least " << c["min_runs_for_significance"]
+              << " runs per side are needed for any verdict; every metric is inconclusive\n";
+  if (c["too_disturbed"].is_string()) std::cout << "DISTURBED: " << c["too_disturbed"].get<std::string>() << "\n";
+  std::cout << "\n" << std::left << std::setw(24) << "metric" << std::setw(9) << "ratio" << std::setw(22) << "95% CI"
             << std::setw(10) << "p" << std::setw(9) << "noise" << "verdict\n";
   for (const auto& m : c["metrics"]) {
     std::string verdict = m["verdict"].get<std::string>();
@@ -191,6 +196,11 @@ void print_comparison(const json& c) {
               << interval(m["ci95"]) << std::setw(10) << num(m["p"]) << std::setw(10)  // "±" is two bytes
               << ("±" + num(m["noise_threshold"].get<double>() * 100) + "%") << verdict << "\n";
   }
+  // Why each inconclusive verdict is one, once per distinct reason.
+  std::set<std::string> reasons;
+  for (const auto& m : c["metrics"])
+    if (m["verdict"] == "inconclusive" && reasons.insert(m["why"].get<std::string>()).second)
+      std::cout << "inconclusive: " << m["why"].get<std::string>() << "\n";
   std::set<std::string> sources;
   for (const auto& m : c["metrics"]) sources.insert(m["noise_source"].get<std::string>());
   for (const auto& s : sources) std::cout << "noise: " << s << "\n";
@@ -202,15 +212,21 @@ int run_compare(const std::vector<std::string>& args) {
   po::options_description opts("bench compare options");
   opts.add_options()("a", po::value<std::string>()->required(), "baseline result (JSON)")(
       "b", po::value<std::string>()->required(), "candidate result (JSON)")(
-      "noise-file", po::value<std::string>()->default_value(default_noise_path()), "A/A calibration file");
+      "noise-file", po::value<std::string>()->default_value(default_noise_path()), "A/A calibration file")(
+      "allow-underpowered", po::bool_switch(),
+      "compare even when too few runs were made for any verdict (all inconclusive) instead of exit 2");
   add_common(opts, kJson);
   po::positional_options_description pos;
   pos.add("a", 1).add("b", 1);
   po::variables_map vm;
-  if (!parse_options("bench compare", "A.json B.json [--json] [--noise-file FILE]", opts, args, vm, &pos)) return 0;
+  if (!parse_options("bench compare", "A.json B.json [--json] [--noise-file FILE] [--allow-underpowered]", opts, args,
+                     vm, &pos))
+    return 0;
   const json a = load_result_file(vm["a"].as<std::string>());  // A first: its errors are reported first
   const json b = load_result_file(vm["b"].as<std::string>());
-  const json c = compare_results(a, b, NoiseTable::load(vm["noise-file"].as<std::string>()));
+  CompareOptions options;
+  options.allow_underpowered = vm["allow-underpowered"].as<bool>();
+  const json c = compare_results(a, b, NoiseTable::load(vm["noise-file"].as<std::string>()), options);
   if (read_common(vm).json)
     std::cout << c.dump(2) << "\n";
   else
@@ -236,6 +252,7 @@ int run_calibrate(const std::vector<std::string>& args) {
   NoiseTable table = NoiseTable::load(path);
   std::vector<std::string> names = vm.count("bench") ? split_commas(vm["bench"].as<std::string>()) : bench_names();
   json skipped = json::object();
+  std::map<std::string, CalibrationKey> keys;
   {
     Progress progress;
     for (const auto& name : names) {
@@ -247,6 +264,7 @@ int run_calibrate(const std::vector<std::string>& args) {
       }
       const AbResult aa = run_ab(Host("/"), name, o, o, run_config(vm, progress));
       table.update_from_aa(aa.a, aa.b);
+      keys[name] = {name, aa.a["options"], vm["reps"].as<int>()};
     }
   }
   table.save(path);
@@ -259,10 +277,13 @@ int run_calibrate(const std::vector<std::string>& args) {
       std::cout << name << ": skipped (" << skipped[name].get<std::string>() << ")\n";
       continue;
     }
-    for (const auto& [metric, m] : table.data()["benches"][name]["metrics"].items())
+    for (const auto& [metric, m] : (*table.find(keys.at(name)))["metrics"].items())
       std::cout << std::left << std::setw(14) << name << std::setw(18) << metric << "±"
-                << (m["noise"].is_number() ? num(m["noise"].get<double>() * 100) + "%" : "default") << "\n";
+                << (m["noise"].is_number() ? num(m["noise"].get<double>() * 100) + "%" : "default")
+                << (m.value("capped", false) ? " (capped; measured ±" + num(m["reach"].get<double>() * 100) + "%)" : "")
+                << "\n";
   }
+  std::cout << "valid for the default options and " << vm["reps"].as<int>() << " runs per side only\n";
   std::cout << "stored in " << path << "\n";
   return 0;
 }

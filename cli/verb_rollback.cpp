@@ -21,7 +21,7 @@ const char* kNotes =
     "      2 nothing to roll back / already rolled back / lock held, 3 not permitted\n";
 
 void print_rollback(std::ostream& out, const Transaction& tx) {
-  out << "transaction " << tx.id.value_or("-") << " (profile " << tx.profile << ", root " << tx.root
+  out << "transaction " << tx.id.value_or("-") << " (profile " << tx.profile << ", " << root_label(tx.root)
       << "): " << to_string(tx.state) << "\n";
   Table t({{"KNOB"}, {"FOUND"}, {"RESTORED"}, {"STATUS"}, {"NOTE"}});
   for (const auto& c : tx.changes) {

@@ -11,7 +11,7 @@ namespace tunectl::cli {
 namespace {
 
 void print_report(std::ostream& out, const VerifyReport& r) {
-  out << "verify: profile " << r.profile << " (sha256 " << r.profile_digest.substr(0, 12) << ") on root " << r.root << "\n\n";
+  out << "verify: profile " << r.profile << " (sha256 " << r.profile_digest.substr(0, 12) << ") on " << root_label(r.root) << "\n\n";
   Table t({{"KNOB"}, {"EXPECTED"}, {"ACTUAL"}, {"EFFECTIVE"}, {"STATUS"}, {"DETAIL"}});
   for (const auto& i : r.items) t.add_row({i.knob, i.expected, i.actual, i.effective, to_string(i.status), i.detail});
   t.print(out, "  ");

@@ -1,3 +1,4 @@
+// Host: live paths as given; captured trees only through descriptors confined to their root.
 #include "core/host.h"
 
 #include <dirent.h>
@@ -11,7 +12,7 @@
 #include <cstring>
 
 #include "core/errors.h"
-#include "core/unique_fd.h"
+#include "core/tree_open.h"
 
 namespace tunectl {
 namespace {
@@ -37,59 +38,106 @@ std::string errmsg(const std::string& path, int err) {
   return path + ": " + std::strerror(err);
 }
 
+// What a descriptor refers to now, as an absolute path.
+std::string fd_path(int fd) {
+  char buf[PATH_MAX];
+  const std::string link = "/proc/self/fd/" + std::to_string(fd);
+  const ssize_t n = ::readlink(link.c_str(), buf, sizeof buf);
+  if (n <= 0 || static_cast<size_t>(n) >= sizeof buf) return "";
+  return std::string(buf, static_cast<size_t>(n));
+}
+
+bool same_file(const struct stat& a, const struct stat& b) { return a.st_dev == b.st_dev && a.st_ino == b.st_ino; }
+
+[[noreturn]] void refuse_disguised_live_root(const std::string& root) {
+  throw InputError("--root " + root + ": is the live host's / (a --root names a captured tree; for the live host " +
+                   "omit --root or pass exactly --root /)");
+}
+
 }  // namespace
 
-Host::Host(std::string root) : root_(strip_trailing_slashes(root.empty() ? "/" : root)) {
-  live_ = (root_ == "/");
+bool is_live_spelling(const std::string& root) { return root.empty() || root == "/"; }
+
+Host::Host(std::string root) : root_(is_live_spelling(root) ? "/" : strip_trailing_slashes(root)) {
+  live_ = is_live_spelling(root);
+  if (live_) return;
+  auto tree = std::make_shared<Tree>();
+  tree->fd.reset(::open(root_.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+  struct stat st, live;
+  if (!tree->fd.valid()) {
+    tree->err = errno;
+  } else {
+    if (::fstat(tree->fd.get(), &st) == 0 && ::stat("/", &live) == 0 && same_file(st, live))
+      refuse_disguised_live_root(root);
+    tree->real = fd_path(tree->fd.get());  // "" without /proc: only resolve() needs it
+  }
+  tree_ = std::move(tree);
+}
+
+int Host::open_fd(const std::string& path, int flags, mode_t mode, UniqueFd& out) const {
+  if (live_) {
+    out.reset(::open(path.c_str(), flags | O_CLOEXEC, mode));
+    return out.valid() ? 0 : errno;
+  }
+  if (tree_->err != 0) return tree_->err;
+  return open_in_tree(tree_->fd.get(), path, flags, mode, out);
+}
+
+int Host::open_parent(const std::string& path, UniqueFd& dir, std::string& name) const {
+  std::vector<std::string> parts = split_path(path);
+  if (parts.empty() || parts.back() == "." || parts.back() == "..") return EINVAL;
+  name = parts.back();
+  parts.pop_back();
+  std::string parent;
+  for (const auto& p : parts) parent += "/" + p;
+  return open_fd(parent.empty() ? "/" : parent, O_PATH | O_DIRECTORY, 0, dir);
+}
+
+// The link-free kernel path the tree's kernel-side resolution reaches; a missing tail is kept.
+int Host::tree_kernel_path(const std::string& path, std::string& out) const {
+  UniqueFd fd;
+  const int err = open_fd(path, O_PATH, 0, fd);
+  if (err == 0) {
+    const std::string real = fd_path(fd.get());
+    const std::string& base = tree_->real;
+    if (real.empty() || base.empty()) return ENOENT;  // no /proc to ask
+    if (real.compare(0, base.size(), base) != 0 || (real.size() > base.size() && real[base.size()] != '/'))
+      return EXDEV;  // moved out of the tree since it was opened: no path to give
+    out = real.substr(base.size());
+    return 0;
+  }
+  if (err != ENOENT) return err;
+  const std::vector<std::string> parts = split_path(path);
+  if (parts.empty() || parts.back() == "." || parts.back() == "..") return err;
+  std::string parent;
+  for (size_t i = 0; i + 1 < parts.size(); ++i) parent += "/" + parts[i];
+  if (int perr = tree_kernel_path(parent, out)) return perr;
+  out += "/" + parts.back();
+  return 0;
 }
 
 std::string Host::resolve(const std::string& path) const {
   if (live_) return path;
-  return root_ + resolve_in_tree(path, 0);
-}
-
-// Walks `path` component by component inside the tree: symlinks are followed (absolute targets
-// re-rooted), ".." never climbs above the root. Returns a link-free kernel path ("" is the root).
-std::string Host::resolve_in_tree(const std::string& path, int depth) const {
-  std::string cur;
-  for (const auto& part : split_path(path)) {
-    if (part == ".") continue;
-    if (part == "..") {
-      cur.erase(std::min(cur.size(), cur.find_last_of('/') == std::string::npos ? 0 : cur.find_last_of('/')));
-      continue;
-    }
-    const std::string next = cur + "/" + part;
-    {
-      std::lock_guard<std::mutex> lock(cache_->mu);
-      auto it = cache_->resolved.find(next);
-      if (it != cache_->resolved.end()) {
-        cur = it->second;
-        continue;
-      }
-    }
-    std::string resolved = next;
-    struct stat st;
-    const std::string real = root_ + next;
-    if (depth < 40 && ::lstat(real.c_str(), &st) == 0 && S_ISLNK(st.st_mode)) {
-      char buf[4096];
-      ssize_t n = ::readlink(real.c_str(), buf, sizeof buf - 1);
-      if (n > 0) {
-        std::string target(buf, static_cast<size_t>(n));
-        resolved = resolve_in_tree(target[0] == '/' ? target : cur + "/" + target, depth + 1);
-      }
-    }
-    std::lock_guard<std::mutex> lock(cache_->mu);
-    cache_->resolved.emplace(next, resolved);
-    cur = resolved;
-  }
-  return cur;
+  std::string kernel;
+  if (tree_kernel_path(path, kernel) != 0) return "";
+  return root_ + kernel;
 }
 
 ReadResult Host::read(const std::string& path) const {
   ReadResult r;
-  UniqueFd fd(::open(resolve(path).c_str(), O_RDONLY | O_CLOEXEC));
+  UniqueFd fd;
+  // A tree holds captured regular files: a FIFO or device there is refused, not opened for reading.
+  r.err = open_fd(path, O_RDONLY | (live_ ? 0 : O_NONBLOCK | O_NOCTTY), 0, fd);
+  struct stat st;
+  if (r.err == 0 && !live_ && ::fstat(fd.get(), &st) != 0) r.err = errno;
+  if (r.err == 0 && !live_ && S_ISDIR(st.st_mode)) r.err = EISDIR;  // what read(2) would say
+  if (r.err == 0 && !live_ && !S_ISREG(st.st_mode)) {
+    r.err = EINVAL;
+    r.error = path + ": not a regular file";
+    return r;
+  }
   // procfs/sysfs report size 0 or 4096 whatever the contents: no type or size check, read to EOF.
-  r.err = fd.valid() ? read_all(fd.get(), r.data) : errno;
+  if (r.err == 0) r.err = read_all(fd.get(), r.data);
   if (r.err != 0) {
     r.error = errmsg(path, r.err);
     r.data.clear();
@@ -110,18 +158,25 @@ std::optional<std::string> Host::read_trimmed(const std::string& path) const {
 
 bool Host::exists(const std::string& path) const {
   struct stat st;
-  return ::stat(resolve(path).c_str(), &st) == 0;
+  if (live_) return ::stat(path.c_str(), &st) == 0;
+  UniqueFd fd;
+  return open_fd(path, O_PATH, 0, fd) == 0;
 }
 
 bool Host::is_dir(const std::string& path) const {
   struct stat st;
-  return ::stat(resolve(path).c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+  if (live_) return ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+  UniqueFd fd;
+  return open_fd(path, O_PATH, 0, fd) == 0 && ::fstat(fd.get(), &st) == 0 && S_ISDIR(st.st_mode);
 }
 
 std::vector<std::string> Host::list(const std::string& path) const {
   std::vector<std::string> names;
-  DIR* d = ::opendir(resolve(path).c_str());
+  UniqueFd fd;
+  if (open_fd(path, O_RDONLY | O_DIRECTORY, 0, fd) != 0) return names;
+  DIR* d = ::fdopendir(fd.get());
   if (!d) return names;
+  fd.release();  // the DIR owns it now
   while (struct dirent* e = ::readdir(d)) {
     if (std::strcmp(e->d_name, ".") == 0 || std::strcmp(e->d_name, "..") == 0) continue;
     names.emplace_back(e->d_name);
@@ -132,31 +187,44 @@ std::vector<std::string> Host::list(const std::string& path) const {
 }
 
 std::optional<std::string> Host::readlink(const std::string& path) const {
-  // Resolve the parent, not the link itself.
-  std::string real;
-  auto slash = path.find_last_of('/');
-  if (slash == std::string::npos || slash == 0)
-    real = live_ ? path : root_ + (path[0] == '/' ? "" : "/") + path;
-  else
-    real = resolve(path.substr(0, slash)) + path.substr(slash);
   char buf[4096];
-  ssize_t n = ::readlink(real.c_str(), buf, sizeof buf - 1);
+  ssize_t n;
+  if (live_) {
+    n = ::readlink(path.c_str(), buf, sizeof buf - 1);
+  } else {
+    // Resolve the parent, not the link itself.
+    UniqueFd dir;
+    std::string name;
+    if (open_parent(path, dir, name) != 0) return std::nullopt;
+    n = ::readlinkat(dir.get(), name.c_str(), buf, sizeof buf - 1);
+  }
   if (n < 0) return std::nullopt;
   return std::string(buf, static_cast<size_t>(n));
 }
 
 bool Host::is_read_only(const std::string& path) const {
   struct stat st;
-  if (::stat(resolve(path).c_str(), &st) != 0) return false;
+  if (live_) {
+    if (::stat(path.c_str(), &st) != 0) return false;
+  } else {
+    UniqueFd fd;
+    if (open_fd(path, O_PATH, 0, fd) != 0 || ::fstat(fd.get(), &st) != 0) return false;
+  }
   return (st.st_mode & (S_IWUSR | S_IWGRP | S_IWOTH)) == 0;
 }
 
 int Host::write(const std::string& path, const std::string& bytes) const {
-  const std::string real = resolve(path);
-  // Root bypasses file modes on ordinary filesystems; a captured tree must refuse like sysfs.
-  if (!live_ && is_read_only(path)) return EACCES;
-  UniqueFd fd(::open(real.c_str(), O_WRONLY | O_CLOEXEC | (live_ ? 0 : O_TRUNC)));
-  if (!fd.valid()) return errno;
+  UniqueFd fd;
+  if (int err = open_fd(path, O_WRONLY | (live_ ? 0 : O_NONBLOCK | O_NOCTTY), 0, fd)) return err;
+  if (!live_) {
+    // Checked on the opened file itself, so what is checked is what is written. Root bypasses
+    // file modes on ordinary filesystems; a captured tree must refuse like sysfs.
+    struct stat st;
+    if (::fstat(fd.get(), &st) != 0) return errno;
+    if (!S_ISREG(st.st_mode)) return EINVAL;  // a FIFO or device in a tree is no knob
+    if ((st.st_mode & (S_IWUSR | S_IWGRP | S_IWOTH)) == 0) return EACCES;
+    if (::ftruncate(fd.get(), 0) != 0) return errno;
+  }
   ssize_t n;
   do {
     n = ::write(fd.get(), bytes.data(), bytes.size());
@@ -171,17 +239,26 @@ int Host::write(const std::string& path, const std::string& bytes) const {
 }
 
 int Host::make_dir(const std::string& path) const {
-  return ::mkdir(resolve(path).c_str(), 0755) == 0 ? 0 : errno;
+  if (live_) return ::mkdir(path.c_str(), 0755) == 0 ? 0 : errno;
+  UniqueFd dir;
+  std::string name;
+  if (int err = open_parent(path, dir, name)) return err;
+  return ::mkdirat(dir.get(), name.c_str(), 0755) == 0 ? 0 : errno;
 }
 
 int Host::remove_dir(const std::string& path) const {
-  return ::rmdir(resolve(path).c_str()) == 0 ? 0 : errno;
+  if (live_) return ::rmdir(path.c_str()) == 0 ? 0 : errno;
+  UniqueFd dir;
+  std::string name;
+  if (int err = open_parent(path, dir, name)) return err;
+  return ::unlinkat(dir.get(), name.c_str(), AT_REMOVEDIR) == 0 ? 0 : errno;
 }
 
 int Host::create_file(const std::string& path, const std::string& bytes) const {
   if (live_) return EPERM;  // the kernel makes its own files
-  UniqueFd fd(::open(resolve(path).c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644));
-  if (!fd.valid()) return errno;
+  UniqueFd fd;
+  // O_EXCL: an existing name, a symlink too, is EEXIST; nothing is followed or replaced.
+  if (int err = open_fd(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0644, fd)) return err;
   const ssize_t n = ::write(fd.get(), bytes.data(), bytes.size());
   if (n < 0) return errno;
   return static_cast<size_t>(n) == bytes.size() ? 0 : EIO;
@@ -189,7 +266,10 @@ int Host::create_file(const std::string& path, const std::string& bytes) const {
 
 int Host::remove_file(const std::string& path) const {
   if (live_) return EPERM;
-  return ::unlink(resolve(path).c_str()) == 0 ? 0 : errno;
+  UniqueFd dir;
+  std::string name;
+  if (int err = open_parent(path, dir, name)) return err;
+  return ::unlinkat(dir.get(), name.c_str(), 0) == 0 ? 0 : errno;
 }
 
 Host host_for_root(const std::string& root) {
@@ -199,10 +279,13 @@ Host host_for_root(const std::string& root) {
 }
 
 std::string canonical_root(const std::string& root) {
+  if (is_live_spelling(root)) return "/";
   char buf[PATH_MAX];
   struct stat st;
   if (!::realpath(root.c_str(), buf) || ::stat(buf, &st) != 0 || !S_ISDIR(st.st_mode))
     throw InputError("--root " + root + ": not a directory");
+  struct stat live;
+  if (std::strcmp(buf, "/") == 0 || (::stat("/", &live) == 0 && same_file(st, live))) refuse_disguised_live_root(root);
   return buf;
 }
 

@@ -1,21 +1,29 @@
 // Host: the one door to a machine's files. Bound to a root directory: "/" is the live host, any
 // other directory is a captured host tree (scripts/capture-host.sh) read exactly like the live one.
 // Probes only read; writes exist for the tuner's knob layer and nothing else.
+//
+// Confinement: every file of a captured tree is opened relative to a descriptor of the tree's root
+// with the kernel resolving inside it (core/tree_open.h): no symlink, ".." or race reaches a file
+// outside the tree. A symlink chain longer than the kernel's 40 is ELOOP, as on a real system.
 #pragma once
+#include <sys/types.h>
+
 #include <cstdint>
 #include <memory>
-#include <mutex>
 #include <optional>
-#include <unordered_map>
 #include <string>
 #include <vector>
 
 #include "core/file_io.h"
+#include "core/unique_fd.h"
 
 namespace tunectl {
 
 class Host {
  public:
+  // Exactly "/" (or "") is the live host. Any other root is a captured tree; one that is the live
+  // root in disguise (a symlink to /, "//", a bind mount of /) throws InputError: a tree argument
+  // must never act on the live host.
   explicit Host(std::string root = "/");
 
   const std::string& root() const { return root_; }
@@ -24,7 +32,9 @@ class Host {
 
   // Kernel path ("/proc/interrupts") -> real path on this machine, symlinks resolved inside the
   // root for captured trees (sysfs links are relative; absolute ones are re-rooted; ".." never
-  // climbs above the root).
+  // climbs above the root); a missing last component is kept as named. "" when a tree path cannot
+  // be resolved inside the tree (a link loop, a chain over 40 links). Only for callers that need a
+  // path string (statvfs, realpath, names): opening goes through the methods below.
   std::string resolve(const std::string& path) const;
 
   ReadResult read(const std::string& path) const;
@@ -51,22 +61,30 @@ class Host {
   int remove_file(const std::string& path) const;
 
  private:
-  // Captured trees are static: each path component's symlink resolution is looked up once.
-  struct ResolveCache {
-    std::mutex mu;
-    std::unordered_map<std::string, std::string> resolved;  // kernel path -> link-free kernel path
+  // A captured tree's root, opened once: every path of the tree is resolved under this descriptor.
+  struct Tree {
+    UniqueFd fd;       // O_PATH directory
+    int err = 0;       // errno of opening the root (every operation then fails with it)
+    std::string real;  // the root's real path, to turn a descriptor back into a kernel path
   };
-  std::string resolve_in_tree(const std::string& path, int depth) const;
+  // Opens `path` with open(2) flags: by path on the live host, confined to the tree otherwise.
+  int open_fd(const std::string& path, int flags, mode_t mode, UniqueFd& out) const;
+  // The directory holding `path`'s last component (opened O_PATH) and that component's name.
+  int open_parent(const std::string& path, UniqueFd& dir, std::string& name) const;
+  int tree_kernel_path(const std::string& path, std::string& out) const;
 
   std::string root_;
   bool live_;
-  std::shared_ptr<ResolveCache> cache_ = std::make_shared<ResolveCache>();
+  std::shared_ptr<const Tree> tree_;  // null on the live host; shared by copies
 };
 
-// The one check of a root argument: a Host for it, or InputError("--root DIR: not a directory").
+// The one check of a root argument: a Host for it, or InputError("--root DIR: not a directory"),
+// or InputError when DIR is the live root in disguise (see Host::Host).
 Host host_for_root(const std::string& root);
-// The root's real path ("/" for the live host), same check; journals record roots this way.
+// The root's real path ("/" for the live host), same checks; journals record roots this way.
 std::string canonical_root(const std::string& root);
+// True when `root` spells the live host: exactly "/" (or "", the default).
+bool is_live_spelling(const std::string& root);
 
 // Natural ordering: digit runs compare numerically ("cpu2" < "cpu10").
 bool natural_less(const std::string& a, const std::string& b);

@@ -1,5 +1,6 @@
 // Python: bench_list_json(), bench_run_json(name, options, reps, warmup), bench_ab_json(name,
-// options_a, options_b, reps, warmup), bench_compare_json(a, b, noise_file). Benchmarks run with the GIL released; results are JSON text (tunectl.bench/1).
+// options_a, options_b, reps, warmup), bench_compare_json(a, b, noise_file, allow_underpowered),
+// bench_load_result_json(path). Benchmarks run with the GIL released; results are JSON text (tunectl.bench/1).
 #include <pybind11/stl.h>
 
 #include "bindings/python/module.h"
@@ -7,6 +8,7 @@
 #include "bench/bench.h"
 #include "bench/calibration.h"
 #include "bench/compare.h"
+#include "bench/result_file.h"
 #include "bench/runner.h"
 
 namespace tunectl::py {
@@ -66,16 +68,26 @@ const BinderRegistration reg{[](pybind11::module_& m) {
         return std::make_pair(r.a.dump(), r.b.dump());
       },
       pybind11::arg("name"), pybind11::arg("options_a"), pybind11::arg("options_b"), pybind11::arg("reps") = 10,
-      pybind11::arg("warmup") = 1, "Run two conditions interleaved (A B A B ...); returns both results as JSON text.");
+      pybind11::arg("warmup") = 1, "Run two conditions interleaved, the order alternating (A B, B A, ...); returns both results as JSON text.");
   m.def(
       "bench_compare_json",
-      [](const std::string& a, const std::string& b_text, const std::string& noise_file) {
+      [](const std::string& a, const std::string& b_text, const std::string& noise_file, bool allow_underpowered) {
         const json ja = parse(a, "A"), jb = parse(b_text, "B");
-        return b::compare_results(ja, jb, b::NoiseTable::load(noise_file.empty() ? b::default_noise_path() : noise_file))
+        b::CompareOptions options;
+        options.allow_underpowered = allow_underpowered;
+        return b::compare_results(ja, jb, b::NoiseTable::load(noise_file.empty() ? b::default_noise_path() : noise_file),
+                                  options)
             .dump();
       },
       pybind11::arg("a"), pybind11::arg("b"), pybind11::arg("noise_file") = "",
-      "Compare two results (A baseline, B candidate); returns the comparison as JSON text.");
+      pybind11::arg("allow_underpowered") = false,
+      "Compare two results (A baseline, B candidate); returns the comparison as JSON text. Raises InputError when "
+      "the runs are too few for any verdict, unless allow_underpowered.");
+  m.def(
+      "bench_load_result_json",
+      [](const std::string& path) { return b::load_result_file(path).dump(); },
+      pybind11::arg("path"),
+      "A result file's JSON text: a regular file of bounded size, else InputError naming the path.");
 }};
 
 }  // namespace

@@ -1,6 +1,7 @@
 """Shared pytest fixtures: the built CLI, the fixture host trees, and safe temp copies."""
 from __future__ import annotations
 
+import errno
 import json
 import os
 import shutil
@@ -20,7 +21,10 @@ def pytest_sessionstart(session):
 
 
 def fixture_host_names():
-    return sorted(p.name for p in FIXTURE_HOSTS.iterdir() if p.is_dir()) if FIXTURE_HOSTS.is_dir() else []
+    """Every fixture host tree; none at all is an error (a parametrisation over nothing would pass)."""
+    names = sorted(p.name for p in FIXTURE_HOSTS.iterdir() if p.is_dir()) if FIXTURE_HOSTS.is_dir() else []
+    assert names, f"no fixture host trees in {FIXTURE_HOSTS}"
+    return names
 
 
 class CliResult:
@@ -64,3 +68,43 @@ def is_root() -> bool:
 
 def have(tool: str) -> bool:
     return shutil.which(tool) is not None
+
+
+@pytest.fixture
+def as_root():
+    """Live tests change (and restore) kernel state, so they run as root (scripts/test.sh): a
+    non-root run fails them instead of skipping them."""
+    assert is_root(), "live tests run as root (scripts/test.sh)"
+
+
+def discover_live_irqs() -> tuple[int | None, int | None]:
+    """(settable, managed) IRQs of this host, discovered because numbers differ between machines:
+    settable, the first whose smp_affinity_list has a write bit and takes a trial write of its own
+    current value; managed, the first the kernel owns (the file is read-only, or the trial write is
+    refused with EPERM, EIO on older kernels). Writes nothing but values the files already hold."""
+    settable = managed = None
+    for d in sorted((p for p in Path("/proc/irq").iterdir() if p.name.isdigit()), key=lambda p: int(p.name)):
+        f = d / "smp_affinity_list"
+        if not f.exists():
+            continue
+        if not f.stat().st_mode & 0o222:  # root could still open it: the mode is the kernel's answer
+            managed = int(d.name) if managed is None else managed
+            continue
+        try:
+            f.write_text(f.read_text().strip())
+        except OSError as e:
+            if e.errno in (errno.EPERM, errno.EIO) and managed is None:
+                managed = int(d.name)
+            continue
+        settable = int(d.name) if settable is None else settable
+    return settable, managed
+
+
+@pytest.fixture(scope="session")
+def live_irqs() -> tuple[int, int]:
+    """(settable, managed) for live tests; a host without both fails them, with the reason."""
+    assert is_root(), "live tests run as root (scripts/test.sh)"
+    settable, managed = discover_live_irqs()
+    assert settable is not None, "no IRQ on this host takes a write of its own smp_affinity_list"
+    assert managed is not None, "no managed IRQ on this host (virtio-blk and NVMe queue vectors are managed)"
+    return settable, managed

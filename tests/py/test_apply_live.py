@@ -1,7 +1,8 @@
 """The live kernel, safely. Net sysctls only inside a private network namespace (`unshare -n`);
-THP and IRQ 38 (eth0, virtio2-input.0) on the live host, each original restored in a finally
-block even if tunectl fails; the managed IRQ 36 (virtio-blk) must be reported as not settable;
-non-root and read-only /proc/sys must be refused before anything is written.
+THP and one settable IRQ (discovered, see conftest.live_irqs) on the live host, each original
+restored in a finally block even if tunectl fails; a managed IRQ (discovered too) must be reported
+as not settable; non-root and read-only /proc/sys must be refused before anything is written.
+Runs as root (scripts/test.sh); util-linux's unshare and setpriv come with scripts/setup.sh.
 """
 from __future__ import annotations
 
@@ -12,13 +13,12 @@ from pathlib import Path
 
 import pytest
 
-from conftest import TUNECTL_BIN, have, is_root, run_cli
+from conftest import TUNECTL_BIN, run_cli
 from test_crash_safety import NET_PROFILE, NET_SYSCTLS, host_sysctls
 
-pytestmark = pytest.mark.skipif(not is_root() or not Path("/proc/sys/net/ipv4").is_dir(), reason="needs root on Linux")
+pytestmark = pytest.mark.usefixtures("as_root")
 
 THP = Path("/sys/kernel/mm/transparent_hugepage/enabled")
-IRQ_NET, IRQ_MANAGED = 38, 36
 
 
 def irq_list(irq: int) -> Path:
@@ -35,7 +35,6 @@ def in_netns(script: str) -> subprocess.CompletedProcess:
     return subprocess.run(["unshare", "-n", "sh", "-c", script], capture_output=True, text=True, timeout=120)
 
 
-@pytest.mark.skipif(not have("unshare"), reason="needs unshare")
 def test_net_sysctls_apply_verify_drift_and_roll_back_in_a_private_netns(tmp_path):
     profile = write_profile(tmp_path, "netlive", NET_PROFILE)
     state = tmp_path / "state"
@@ -73,16 +72,16 @@ echo "after $(snap)"
     assert host_sysctls() == host_before
 
 
-@pytest.mark.skipif(not (THP.exists() and irq_list(IRQ_NET).exists()), reason="needs THP and IRQ 38")
-def test_thp_and_one_irq_affinity_on_the_live_host_roll_back_exactly(tmp_path):
-    thp_orig, irq_orig, managed_orig = THP.read_bytes(), irq_list(IRQ_NET).read_bytes(), irq_list(IRQ_MANAGED).read_bytes()
+def test_thp_and_one_irq_affinity_on_the_live_host_roll_back_exactly(tmp_path, live_irqs):
+    irq, managed_irq = live_irqs
+    thp_orig, irq_orig, managed_orig = THP.read_bytes(), irq_list(irq).read_bytes(), irq_list(managed_irq).read_bytes()
     selected = thp_orig.decode().split("[")[1].split("]")[0]
     thp_target = "never" if selected != "never" else "madvise"
     cpus = irq_orig.decode().strip()
     irq_target = "0" if cpus != "0" else "1"
     profile = write_profile(tmp_path, "livethpirq", {
         "thp": {"enabled": thp_target},
-        "irq": {"policy": "pin", "map": {str(IRQ_NET): irq_target, str(IRQ_MANAGED): irq_target}},
+        "irq": {"policy": "pin", "map": {str(irq): irq_target, str(managed_irq): irq_target}},
     })
     state = tmp_path / "state"
     try:
@@ -91,28 +90,27 @@ def test_thp_and_one_irq_affinity_on_the_live_host_roll_back_exactly(tmp_path):
         tx = r.json()
         assert tx["state"] == "applied"
         by_knob = {c["knob"]: c for c in tx["changes"]}
-        assert set(by_knob) == {"thp:enabled", f"irq:{IRQ_NET}:affinity"}
+        assert set(by_knob) == {"thp:enabled", f"irq:{irq}:affinity"}
         assert f"[{thp_target}]" in THP.read_text()
-        assert irq_list(IRQ_NET).read_text().strip() == irq_target
+        assert irq_list(irq).read_text().strip() == irq_target
         assert by_knob["thp:enabled"]["before"] == thp_orig.decode()
-        assert by_knob[f"irq:{IRQ_NET}:affinity"]["effect"] in ("ok", "pending")
-        [managed] = [s for s in tx["skipped"] if s["knob"] == f"irq:{IRQ_MANAGED}:affinity"]
-        assert managed["status"] == "not-settable" and managed["reason"]
-        assert irq_list(IRQ_MANAGED).read_bytes() == managed_orig
+        assert by_knob[f"irq:{irq}:affinity"]["effect"] in ("ok", "pending")
+        [managed] = [s for s in tx["skipped"] if s["knob"] == f"irq:{managed_irq}:affinity"]
+        assert managed["status"] == "not-settable" and managed["reason"].startswith("managed IRQ"), managed
+        assert irq_list(managed_irq).read_bytes() == managed_orig
 
         rb = run_cli("rollback", "--state-dir", str(state), "--json")
         assert rb.rc == 0, rb
         assert THP.read_bytes() == thp_orig
-        assert irq_list(IRQ_NET).read_bytes() == irq_orig
+        assert irq_list(irq).read_bytes() == irq_orig
     finally:
         if THP.read_bytes() != thp_orig:
             THP.write_text(selected)
-        if irq_list(IRQ_NET).read_bytes() != irq_orig:
-            irq_list(IRQ_NET).write_text(cpus)
-    assert THP.read_bytes() == thp_orig and irq_list(IRQ_NET).read_bytes() == irq_orig
+        if irq_list(irq).read_bytes() != irq_orig:
+            irq_list(irq).write_text(cpus)
+    assert THP.read_bytes() == thp_orig and irq_list(irq).read_bytes() == irq_orig
 
 
-@pytest.mark.skipif(not have("setpriv"), reason="needs setpriv")
 def test_non_root_is_refused_before_anything_is_touched(tmp_path):
     state = tmp_path / "state"
     os.chmod(tmp_path, 0o777)  # so that a refusal cannot be blamed on the state dir
@@ -129,7 +127,6 @@ def test_non_root_is_refused_before_anything_is_touched(tmp_path):
     assert (host_sysctls(), THP.read_bytes()) == before
 
 
-@pytest.mark.skipif(not have("unshare"), reason="needs unshare")
 def test_read_only_proc_sys_is_refused_before_anything_is_written(tmp_path):
     profile = write_profile(tmp_path, "netro", NET_PROFILE)
     state = tmp_path / "state"

@@ -14,9 +14,14 @@ from pathlib import Path
 
 import pytest
 
-from conftest import FIXTURE_HOSTS, SOURCE_DIR, TUNECTL_BIN, fixture_host_names, have, is_root, run_cli
+from conftest import FIXTURE_HOSTS, SOURCE_DIR, TUNECTL_BIN, fixture_host_names, run_cli
 
 PROFILES = sorted(p.stem for p in (SOURCE_DIR / "profiles").glob("*.json"))
+# The (host, profile) pairs whose fixture tree already holds every value the profile sets: apply
+# there is "unchanged". Every other pair must apply. A fixture or profile edit that moves a pair
+# across fails one of the two tests below, which is the point.
+ALREADY_TUNED = {("cloud-ena", "balanced"), ("vm", "balanced")}
+PAIRS = [(h, p) for h in fixture_host_names() for p in PROFILES]
 
 
 def tree_state(root: Path) -> dict:
@@ -89,8 +94,7 @@ def fault_env(k: int, action: str = "kill") -> dict:
     return dict(os.environ, TUNECTL_FAULT_AFTER_WRITES=str(k), TUNECTL_FAULT_ACTION=action)
 
 
-@pytest.mark.parametrize("host", fixture_host_names())
-@pytest.mark.parametrize("profile", PROFILES)
+@pytest.mark.parametrize("host,profile", [pair for pair in PAIRS if pair not in ALREADY_TUNED])
 def test_every_builtin_profile_applies_exactly_and_rolls_back_byte_for_byte(fixture_copy, tmp_path, host, profile):
     root = fixture_copy(host)
     state = tmp_path / "state"
@@ -99,10 +103,7 @@ def test_every_builtin_profile_applies_exactly_and_rolls_back_byte_for_byte(fixt
     r = apply(root, state, profile)
     assert r.rc == 0, r
     tx = r.json()
-    assert tx["state"] in ("applied", "unchanged")
-    if tx["state"] == "unchanged":
-        assert tree_state(root) == original
-        return
+    assert tx["state"] == "applied", tx
     assert tx["profile"] == profile and len(tx["profile_digest"]) == 64
     for c in tx["changes"]:
         assert c["status"] == "written", c
@@ -123,6 +124,25 @@ def test_every_builtin_profile_applies_exactly_and_rolls_back_byte_for_byte(fixt
     assert [t["id"] for t in rb.json()["rolled_back"]] == [tx["id"]]
     assert diff_states(original, tree_state(root)) == []
     assert record_state(journals(state)[0]) == "rolled-back"
+
+
+@pytest.mark.parametrize("host,profile", sorted(ALREADY_TUNED))
+def test_a_profile_the_host_already_has_is_unchanged_and_records_nothing(fixture_copy, tmp_path, host, profile):
+    assert (host, profile) in PAIRS, "ALREADY_TUNED names a fixture host or profile that does not exist"
+    root = fixture_copy(host)
+    state = tmp_path / "state"
+    original = tree_state(root)
+
+    r = apply(root, state, profile)
+    assert r.rc == 0, r
+    tx = r.json()
+    assert tx["state"] == "unchanged" and tx["id"] is None, tx
+    assert tx["changes"] == [] and tx["skipped"] == []
+    assert tx["already"] and all(c["status"] == "ok" and c["current"] == c["desired"] for c in tx["already"])
+    assert tree_state(root) == original
+    assert journals(state) == [], "an unchanged apply wrote a journal"
+    nothing = rollback(root, state)
+    assert nothing.rc == 2 and "no transactions" in nothing.err, nothing
 
 
 def test_dry_run_writes_nothing_not_even_the_journal(fixture_copy, tmp_path):
@@ -207,7 +227,7 @@ def test_history_lists_every_transaction(fixture_copy, tmp_path):
     assert all(i in human.out for i in ids) and "rolled-back" in human.out
 
 
-@pytest.mark.skipif(not is_root() or not have("chattr"), reason="needs root and chattr (immutable files)")
+@pytest.mark.usefixtures("as_root")  # chattr (e2fsprogs, scripts/setup.sh) needs root
 def test_a_write_the_kernel_refuses_rolls_back_everything_before_it(fixture_copy, tmp_path):
     root = fixture_copy("vm")
     state = tmp_path / "state"
@@ -278,7 +298,7 @@ def test_racing_applies_serialise_without_corrupting_the_journal(fixture_copy, t
     assert len(recs) == 1 and record_state(recs[0]) == "applied"
 
 
-@pytest.mark.skipif(not is_root(), reason="needs root to hand a tree to another user")
+@pytest.mark.usefixtures("as_root")  # to hand a tree to another user
 def test_a_non_root_user_may_tune_a_tree_it_owns(tmp_path):
     base = Path(tempfile.mkdtemp(prefix="tunectl-nobody-", dir="/tmp"))
     try:
@@ -326,7 +346,7 @@ def test_python_api_mirrors_the_cli(fixture_copy, tmp_path):
         tunectl.apply("latency", root=str(tmp_path / "missing"), state_dir=str(state))
 
 
-@pytest.mark.skipif(not is_root() or not have("chattr"), reason="needs root and chattr")
+@pytest.mark.usefixtures("as_root")  # chattr needs root
 def test_python_apply_failure_raises_apply_error_with_the_transaction(fixture_copy, tmp_path):
     import tunectl
 

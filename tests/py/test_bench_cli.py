@@ -86,9 +86,11 @@ def test_crr_linger_leaves_no_time_wait_and_counts_aborts():
         assert conns > 0
         # Each SO_LINGER {1,0} close is an abort (TCPAbortOnData); host-wide counters only add.
         assert run["detail"]["counters_moved"].get("TCPAbortOnData", 0) >= conns
-    if all(r["detail"]["time_wait_source"].startswith("sock_diag") for r in normal["runs"] + linger["runs"]):
-        assert linger["metrics"]["time_wait_left"]["runs"] == [0, 0]
-        assert min(normal["metrics"]["time_wait_left"]["runs"]) > 0
+    # sock_diag (inet_diag) is in every Debian kernel: TIME_WAIT is counted on this run's own port.
+    for run in normal["runs"] + linger["runs"]:
+        assert run["detail"]["time_wait_source"] == "sock_diag (this run's port)", run["detail"]
+    assert linger["metrics"]["time_wait_left"]["runs"] == [0, 0]
+    assert min(normal["metrics"]["time_wait_left"]["runs"]) > 0
 
 
 def test_per_benchmark_help_lists_options_and_metrics():
@@ -119,7 +121,9 @@ def synthetic(template, metric_runs):
     doc = json.loads(json.dumps(template))
     for metric, runs in metric_runs.items():
         doc["metrics"][metric]["runs"] = runs
-    doc["env"]["reps"] = len(next(iter(metric_runs.values())))
+    n = len(next(iter(metric_runs.values())))
+    doc["env"]["reps"] = n
+    doc["runs"] = [{"env": {}, "detail": {}, "disturbed": None} for _ in range(n)]
     doc["env"]["disturbed_runs"] = []
     return doc
 
@@ -150,26 +154,53 @@ def test_compare_exit_code_gates_on_regression(tmp_path):
     assert same.rc == 0, same
     assert "regressed" not in same.out and "no change" in same.out
 
+    # Four runs a side cannot reach Holm's first threshold for five metrics (p <= 0.01): refused,
+    # naming the reps needed, unless the caller accepts an underpowered (all inconclusive) answer.
+    four = tmp_path / "four.json"
+    four.write_text(json.dumps(synthetic(template, {m: v[:4] for m, v in slower.items()})))
+    short = tmp_path / "short.json"
+    short.write_text(json.dumps(synthetic(template, {m: v[:4] for m, v in base.items()})))
+    refused = run_cli("bench", "compare", str(short), str(four), *noise)
+    assert refused.rc == 2 and refused.out == "", refused
+    assert "--reps 5 or more" in refused.err and "--allow-underpowered" in refused.err, refused.err
+    allowed = run_cli("bench", "compare", str(short), str(four), "--allow-underpowered", "--json", *noise)
+    assert allowed.rc == 0, allowed
+    assert allowed.json()["underpowered"] is True
+    assert {m["verdict"] for m in allowed.json()["metrics"]} == {"inconclusive"}
+    text = run_cli("bench", "compare", str(short), str(four), "--allow-underpowered", *noise)
+    assert "UNDERPOWERED" in text.out and "too few runs (4 vs 4)" in text.out, text.out
+
     other = synthetic(template, base)
     other["bench"] = "tcp_stream"
     (tmp_path / "c.json").write_text(json.dumps(other))
     assert run_cli("bench", "compare", str(a), str(tmp_path / "c.json")).rc == 2
 
 
-def test_calibrate_stores_noise_that_compare_then_uses(tmp_path):
+def test_calibrate_stores_noise_that_compare_then_uses_only_for_its_options_and_reps(tmp_path):
     noise = tmp_path / "state" / "bench-noise.json"
-    r = run_cli("bench", "calibrate", "--bench", "tcp_stream", "--reps", "3", "--warmup", "0",
+    # tcp_stream has two metrics: 5 runs a side are the fewest that can pass Holm's alpha / 2.
+    r = run_cli("bench", "calibrate", "--bench", "tcp_stream", "--reps", "5", "--warmup", "0",
                 "--noise-file", str(noise), "--json")
     assert r.rc == 0, r
     stored = json.loads(noise.read_text())
-    assert stored["schema"] == "tunectl.bench-noise/1"
-    entry = stored["benches"]["tcp_stream"]
-    assert entry["reps"] == 3
+    assert stored["schema"] == "tunectl.bench-noise/2"
+    (entry,) = stored["entries"]
+    assert entry["bench"] == "tcp_stream" and entry["reps"] == 5
     for metric in MY_BENCHES["tcp_stream"]:
-        assert entry["metrics"][metric]["noise"] >= 0.01
+        assert 0.01 <= entry["metrics"][metric]["noise"] <= 0.20
+    # A short run with other options: the band does not apply, and every row says so.
     res = tmp_path / "s.json"
-    assert run_cli("bench", "tcp_stream", *SHORT, "-o", str(res)).rc == 0
+    assert run_cli("bench", "tcp_stream", "--reps", "5", "--warmup", "0", "--duration", "0.1", "-o", str(res)).rc == 0
     cmp_ = run_cli("bench", "compare", str(res), str(res), "--json", "--noise-file", str(noise)).json()
+    assert cmp_["calibration"]["matched"] is False
+    for m in cmp_["metrics"]:
+        assert m["noise_source"].startswith("default 5% (uncalibrated for tcp_stream with these options"), m
+    # The same runs under the calibrated options and count: the stored band is used.
+    doc = json.loads(res.read_text())
+    doc["options"] = entry["options"]
+    res.write_text(json.dumps(doc))
+    cmp_ = run_cli("bench", "compare", str(res), str(res), "--json", "--noise-file", str(noise)).json()
+    assert cmp_["calibration"]["matched"] is True
     for m in cmp_["metrics"]:
         assert m["noise_source"].startswith("calibrated")
         assert m["noise_threshold"] == pytest.approx(entry["metrics"][m["metric"]]["noise"])

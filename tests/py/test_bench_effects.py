@@ -62,7 +62,9 @@ def test_thp_pointer_chase_is_improved_and_confirmed_in_smaps(tmp_path):
     r = bench("mem_latency", size_mb=1024, accesses=500000, reps=5, warmup=1)
     assert r["unavailable"] is None
     assert r["notes"]["thp_confirmed"] is True, r["notes"]
-    assert r["metrics"]["thp_kb_used"]["median"] > 0
+    # Measured once when the buffer is faulted in: a note, never a per-run metric.
+    assert "thp_kb_used" not in r["metrics"]
+    assert r["notes"]["thp_kb_used"] > 0
     # A noise file of our own: the verdict must not depend on whatever this host calibrated.
     c = tunectl.compare(one_metric(r, "ns_per_access_4k", "ns_per_access"),
                         one_metric(r, "ns_per_access_thp", "ns_per_access"),
@@ -79,10 +81,11 @@ def test_cpu_quota_30_percent_measures_030_and_leaves_no_cgroup():
     r = bench("cpu_quota", quota=30000, period=100000, duration_ms=2000, reps=3, warmup=0)
     assert r["unavailable"] is None, r["unavailable"]
     m = medians(r)
-    assert m["quota_share"] == pytest.approx(0.30)
+    assert "quota_share" not in m  # configuration, not a measurement
     assert m["cpu_share"] == pytest.approx(0.30, abs=0.03)
     assert m["nr_throttled"] > 0  # the quota really bound: the kernel throttled the group
     for run in r["runs"]:
+        assert run["detail"]["quota_share"] == pytest.approx(0.30)
         # On this hybrid host the knob layer maps cpu.max to the v1 cpu hierarchy.
         assert run["detail"]["cgroup"].startswith(f"/sys/fs/cgroup/{'cpu/' if run['detail']['cgroup_version'] == 'v1' else ''}")
         assert not Path(run["detail"]["cgroup"]).exists()
@@ -167,20 +170,26 @@ def test_wakeup_timer_mode_measures_only_the_timer():
     assert r["metrics"]["timer_overshoot_p50_us"]["median"] >= 0
 
 
-# --- (e) IRQ spread: unavailable with a reason, or metrics in range ------------------------------------
+# --- (e) IRQ spread: a window without interrupts reports no number -----------------------------------
 
-def test_irq_spread_is_unavailable_with_a_reason_or_in_range():
-    r = bench("irq_spread", window_ms=500, reps=2, warmup=0)
-    if r["unavailable"] is not None:
-        assert "interrupts" in r["unavailable"] or "NIC" in r["unavailable"], r["unavailable"]
-        assert r["runs"] == []
-        return
+def test_irq_spread_reports_null_not_zero_for_a_window_without_interrupts():
+    # --min-interrupts 0 runs even on an idle NIC (this VM's eth0 sees traffic only when something
+    # is downloaded); with the default it is unavailable and says why.
+    idle = bench("irq_spread", window_ms=300, min_interrupts=100000, reps=1, warmup=0)
+    assert idle["runs"] == [] and "too little traffic" in idle["unavailable"], idle["unavailable"]
+    r = bench("irq_spread", window_ms=300, min_interrupts=0, reps=3, warmup=0)
+    assert r["unavailable"] is None, r["unavailable"]
     cpus = r["env"]["cpus"]
-    for i in range(len(r["runs"])):
+    for i, run in enumerate(r["runs"]):
+        rate = r["metrics"]["interrupts_per_s"]["runs"][i]
         imbalance = r["metrics"]["imbalance"]["runs"][i]
-        assert imbalance == 0 or 1 <= imbalance <= cpus
-        assert 0 <= r["metrics"]["on_target_fraction"]["runs"][i] <= 1
-        assert r["metrics"]["interrupts_per_s"]["runs"][i] >= 0
+        on_target = r["metrics"]["on_target_fraction"]["runs"][i]
+        seen = sum(sum(per_cpu.values()) for per_cpu in run["detail"]["per_irq_per_cpu"].values())
+        assert (rate == 0) == (seen == 0)
+        if seen == 0:
+            assert imbalance is None and on_target is None  # not 0, the best score of a lower-is-better metric
+        else:
+            assert 1 <= imbalance <= cpus and 0 <= on_target <= 1
 
 
 # --- options: validated as usage errors, documented in --help -----------------------------------------

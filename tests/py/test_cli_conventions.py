@@ -231,6 +231,6 @@ def test_the_confirmation_shows_the_plan(fixture_copy, tmp_path, note_profile):
         os.close(slave)
         os.close(master)
     assert proc.returncode == 2 and "not confirmed" in proc.stderr, proc
-    assert proc.stdout == plan.out + f"\napply {changes} change(s) to {root}? [y/N] "
+    assert proc.stdout == plan.out + f"\napply {changes} change(s) to tree {root}? [y/N] "
     assert run_cli("history", "--root", str(root), "--state-dir", str(tmp_path / "state"), "--json").json()[
         "transactions"] == []

@@ -5,12 +5,11 @@ during a live apply inside a private network namespace (net sysctls only), rolle
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 
 import pytest
 
-from conftest import TUNECTL_BIN, have, is_root, run_cli
+from conftest import TUNECTL_BIN, run_cli
 from test_apply_rollback import apply, diff_states, fault_env, journals, record_state, rollback, tree_state
 
 
@@ -80,7 +79,7 @@ def host_sysctls() -> dict:
     return {n: open(sysctl_path(n), "rb").read() for n in NET_SYSCTLS}
 
 
-@pytest.mark.skipif(not is_root() or not have("unshare"), reason="needs root and unshare -n")
+@pytest.mark.usefixtures("as_root")  # unshare -n (util-linux, scripts/setup.sh) needs root
 def test_real_sigkill_mid_apply_in_a_private_netns_then_rollback_there(tmp_path):
     profile = tmp_path / "netcrash.json"
     profile.write_text(json.dumps(NET_PROFILE))

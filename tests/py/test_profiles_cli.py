@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+import tunectl
 from conftest import FIXTURE_HOSTS, fixture_host_names, run_cli
 from test_bad_profiles import tree_digest
 
@@ -174,9 +175,6 @@ def test_unknown_profile_is_a_usage_error():
 
 
 # --- Python API parity --------------------------------------------------------------------------
-
-tunectl = pytest.importorskip("tunectl")
-
 
 @pytest.mark.parametrize("profile", ["latency", "container-host"])
 def test_python_plan_matches_cli(trees, profile):

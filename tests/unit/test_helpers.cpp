@@ -4,12 +4,15 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cerrno>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <future>
 #include <sstream>
 #include <stdexcept>
+#include <vector>
 
 namespace fs = std::filesystem;
 
@@ -34,6 +37,47 @@ bool returns_promptly(const std::function<void()>& fn, const std::string& fifo, 
   } catch (...) {  // whatever it made of the FIFO after all, it blocked first
   }
   return false;
+}
+
+namespace {
+
+// Writes `path`'s own first line back to it: 0 when the kernel takes it, else the errno.
+int trial_write(const std::string& path) {
+  std::ifstream in(path);
+  std::string current;
+  std::getline(in, current);
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
+  if (fd < 0) return errno;
+  const ssize_t n = ::write(fd, current.data(), current.size());
+  const int err = n == static_cast<ssize_t>(current.size()) ? 0 : n < 0 ? errno : EIO;
+  ::close(fd);
+  return err;
+}
+
+}  // namespace
+
+LiveIrqs discover_live_irqs() {
+  std::vector<int> irqs;
+  for (const auto& e : fs::directory_iterator("/proc/irq")) {
+    const std::string name = e.path().filename();
+    if (name.find_first_not_of("0123456789") == std::string::npos) irqs.push_back(std::stoi(name));
+  }
+  std::sort(irqs.begin(), irqs.end());
+  LiveIrqs out;
+  for (int irq : irqs) {
+    const std::string path = "/proc/irq/" + std::to_string(irq) + "/smp_affinity_list";
+    struct stat st;
+    if (::stat(path.c_str(), &st) != 0) continue;
+    // Root may open a 0444 file anyway: the mode is the kernel's answer, so no trial write then.
+    const bool read_only = !(st.st_mode & (S_IWUSR | S_IWGRP | S_IWOTH));
+    const int err = read_only ? 0 : trial_write(path);
+    if (read_only || err == EPERM || err == EIO) {
+      if (out.managed < 0) out.managed = irq;
+    } else if (err == 0 && out.settable < 0) {
+      out.settable = irq;
+    }
+  }
+  return out;
 }
 
 TempTree::TempTree() {

@@ -15,6 +15,17 @@ std::string fixture_host(const std::string& name);
 bool returns_promptly(const std::function<void()>& fn, const std::string& fifo,
                       std::chrono::seconds limit = std::chrono::seconds(5));
 
+// Live IRQs a test may use, discovered on this host instead of assumed (numbers differ between
+// machines and boots). `settable`: /proc/irq/N/smp_affinity_list has a write bit and a trial write
+// of its own current value succeeds. `managed`: the kernel owns the affinity (the file is read-only,
+// or the trial write is refused with EPERM, EIO on older kernels). -1 when the host has none. Needs
+// root; writes only values the files already hold.
+struct LiveIrqs {
+  int settable = -1;
+  int managed = -1;
+};
+LiveIrqs discover_live_irqs();
+
 // A fresh temporary directory removed (recursively) on destruction.
 class TempTree {
  public:

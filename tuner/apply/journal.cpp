@@ -1,3 +1,4 @@
+// Journal records on disk: every file opened relative to a checked state-dir descriptor, O_NOFOLLOW.
 #include "tuner/apply/journal.h"
 
 #include <dirent.h>
@@ -17,6 +18,7 @@
 
 #include "core/errors.h"
 #include "core/file_io.h"
+#include "tuner/apply/state_dir.h"
 
 namespace tunectl {
 namespace {
@@ -44,18 +46,49 @@ int write_all(int fd, const std::string& bytes) {
   return 0;
 }
 
-void fsync_dir(const std::string& dir) {
-  UniqueFd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (!fd.valid() || ::fsync(fd.get()) != 0) fail("cannot fsync " + dir, errno);
+void fsync_dir(int dir_fd, const std::string& dir) {
+  if (::fsync(dir_fd) != 0) fail("cannot fsync " + dir, errno);
 }
 
-// The transactions dir, created (and made durable in its parent) on first use.
-void ensure_journal_dir(const std::string& state_dir) {
-  const std::string dir = journal_dir(state_dir);
-  if (::mkdir(dir.c_str(), 0700) == 0)
-    fsync_dir(state_dir);
-  else if (errno != EEXIST)
-    fail("cannot create " + dir, errno);
+const char* type_name(mode_t mode) {
+  if (S_ISDIR(mode)) return "directory";
+  if (S_ISFIFO(mode)) return "FIFO";
+  if (S_ISLNK(mode)) return "symlink";
+  if (S_ISCHR(mode) || S_ISBLK(mode)) return "device";
+  return "special file";
+}
+
+// `name` in the checked directory `dir_fd`: a regular file, never through a symlink (the open is
+// O_NOFOLLOW and O_NONBLOCK, so a FIFO cannot hang it). `path` names it in messages.
+UniqueFd open_record(int dir_fd, const std::string& name, const std::string& path, int flags) {
+  UniqueFd fd(::openat(dir_fd, name.c_str(), flags | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
+  if (!fd.valid() && errno == ELOOP) raise("cannot read " + path + ": not a regular file (symlink)", EINVAL);
+  if (!fd.valid()) fail("cannot read " + path, errno);
+  struct stat st;
+  if (::fstat(fd.get(), &st) != 0) fail("cannot read " + path, errno);
+  if (!S_ISREG(st.st_mode))
+    raise("cannot read " + path + ": not a regular file (" + type_name(st.st_mode) + ")", EINVAL);
+  return fd;
+}
+
+// A record path's directory, opened and checked (see open_state_dir), and its file name.
+UniqueFd open_record_dir(const std::string& path, std::string& name) {
+  const size_t slash = path.find_last_of('/');
+  const std::string dir = slash == std::string::npos ? "." : slash == 0 ? "/" : path.substr(0, slash);
+  name = path.substr(slash == std::string::npos ? 0 : slash + 1);
+  UniqueFd fd = open_state_dir(dir, false);
+  if (!fd.valid()) fail("cannot read " + path, ENOENT);
+  return fd;
+}
+
+JournalRecord load_record_at(int dir_fd, const std::string& name, const std::string& path) {
+  UniqueFd fd = open_record(dir_fd, name, path, O_RDONLY);
+  std::string text;
+  if (int err = read_all(fd.get(), text, kMaxJournalBytes)) {
+    if (err == EFBIG) raise("cannot read " + path + ": larger than 256 MiB", err);
+    fail("cannot read " + path, err);
+  }
+  return parse_journal(path, text);
 }
 
 json header_to_json(const JournalHeader& h) {
@@ -119,28 +152,45 @@ std::vector<size_t> JournalRecord::attempted() const {
 }
 
 JournalWriter JournalWriter::create(const std::string& state_dir, const JournalHeader& header) {
-  ensure_journal_dir(state_dir);
+  const UniqueFd state = open_state_dir(state_dir, true);
   const std::string dir = journal_dir(state_dir);
-  const std::string path = dir + "/" + header.id + ".journal";
-  const std::string tmp = dir + "/." + header.id + ".journal.tmp";
+  // The transactions dir, created (and made durable in its parent) on first use.
+  if (::mkdirat(state.get(), "transactions", 0700) == 0)
+    fsync_dir(state.get(), state_dir);
+  else if (errno != EEXIST)
+    fail("cannot create " + dir, errno);
+  const UniqueFd dfd = open_state_subdir(state.get(), state_dir, "transactions", false);
+  if (!dfd.valid()) fail("cannot open " + dir, ENOENT);
+  const std::string name = header.id + ".journal";
+  const std::string tmp_name = "." + name + ".tmp";
+  const std::string path = dir + "/" + name;
+  const std::string tmp = dir + "/" + tmp_name;
   {
-    UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
+    // A stale tmp of the same name (an apply that died before its rename) is replaced, not followed.
+    if (::unlinkat(dfd.get(), tmp_name.c_str(), 0) != 0 && errno != ENOENT) fail("cannot remove " + tmp, errno);
+    UniqueFd fd(::openat(dfd.get(), tmp_name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
     if (!fd.valid()) fail("cannot create " + tmp, errno);
     if (int err = write_all(fd.get(), header_to_json(header).dump() + "\n")) fail("cannot write " + tmp, err);
     if (::fsync(fd.get()) != 0) fail("cannot fsync " + tmp, errno);
   }
   // Never replace an existing record: its transaction may still need rolling back.
-  if (::renameat2(AT_FDCWD, tmp.c_str(), AT_FDCWD, path.c_str(), RENAME_NOREPLACE) != 0) {
+  if (::renameat2(dfd.get(), tmp_name.c_str(), dfd.get(), name.c_str(), RENAME_NOREPLACE) != 0) {
     const int err = errno;
-    ::unlink(tmp.c_str());
+    ::unlinkat(dfd.get(), tmp_name.c_str(), 0);
     fail("cannot rename " + tmp + " to " + path, err);
   }
-  fsync_dir(dir);  // the rename itself must survive a power loss before the first knob write
-  return reopen(path);
+  fsync_dir(dfd.get(), dir);  // the rename itself must survive a power loss before the first knob write
+  return open_for_append(dfd.get(), name, path);
 }
 
 JournalWriter JournalWriter::reopen(const std::string& path) {
-  UniqueFd owned(::open(path.c_str(), O_RDWR | O_APPEND | O_CLOEXEC));
+  std::string name;
+  const UniqueFd dir = open_record_dir(path, name);
+  return open_for_append(dir.get(), name, path);
+}
+
+JournalWriter JournalWriter::open_for_append(int dir_fd, const std::string& name, const std::string& path) {
+  UniqueFd owned(::openat(dir_fd, name.c_str(), O_RDWR | O_APPEND | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
   if (!owned.valid()) fail("cannot open " + path, errno);
   const int fd = owned.get();
   JournalWriter jw(std::move(owned), path);
@@ -148,6 +198,7 @@ JournalWriter JournalWriter::reopen(const std::string& path) {
   // Its action had not started: marks are durable before the write they announce.
   struct stat st;
   if (::fstat(fd, &st) != 0) fail("cannot stat " + path, errno);
+  if (!S_ISREG(st.st_mode)) raise("cannot open " + path + ": not a regular file (" + type_name(st.st_mode) + ")", EINVAL);
   off_t end = st.st_size;
   char c = '\n';
   while (end > 0 && ::pread(fd, &c, 1, end - 1) == 1 && c != '\n') --end;
@@ -200,19 +251,22 @@ JournalRecord parse_journal(const std::string& path, const std::string& text) {
 }
 
 JournalRecord load_journal(const std::string& path) {
-  ReadResult r = read_regular_file(path, kMaxJournalBytes);
-  if (!r.ok) raise("cannot read " + r.error, r.err);
-  return parse_journal(path, r.data);
+  std::string name;
+  const UniqueFd dir = open_record_dir(path, name);
+  return load_record_at(dir.get(), name, path);
 }
 
 std::vector<JournalRecord> load_journals(const std::string& state_dir) {
-  const std::string dir = journal_dir(state_dir);
   std::vector<JournalRecord> out;
-  DIR* d = ::opendir(dir.c_str());
-  if (!d) {
-    if (errno == ENOENT) return out;
-    fail("cannot read " + dir, errno);
-  }
+  const UniqueFd state = open_state_dir(state_dir, false);
+  if (!state.valid()) return out;
+  const UniqueFd dfd = open_state_subdir(state.get(), state_dir, "transactions", false);
+  if (!dfd.valid()) return out;
+  const std::string dir = journal_dir(state_dir);
+  UniqueFd listing(::openat(dfd.get(), ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  DIR* d = listing.valid() ? ::fdopendir(listing.get()) : nullptr;
+  if (!d) fail("cannot read " + dir, errno);
+  listing.release();  // the DIR owns it now
   std::vector<std::string> names;
   while (struct dirent* e = ::readdir(d)) {
     const std::string name = e->d_name;
@@ -221,7 +275,7 @@ std::vector<JournalRecord> load_journals(const std::string& state_dir) {
     names.push_back(name);
   }
   ::closedir(d);
-  for (const auto& name : names) out.push_back(load_journal(dir + "/" + name));
+  for (const auto& name : names) out.push_back(load_record_at(dfd.get(), name, dir + "/" + name));
   std::sort(out.begin(), out.end(), [](const JournalRecord& a, const JournalRecord& b) {
     return std::tie(a.header.started_at, a.header.id) < std::tie(b.header.started_at, b.header.id);
   });

@@ -74,13 +74,17 @@ class JournalWriter {
 
  private:
   JournalWriter(UniqueFd fd, std::string path) : fd_(std::move(fd)), path_(std::move(path)) {}
+  // `name` in the checked directory `dir_fd`, opened O_NOFOLLOW for appending; `path` for messages.
+  static JournalWriter open_for_append(int dir_fd, const std::string& name, const std::string& path);
   UniqueFd fd_;
   std::string path_;
 };
 
 std::string journal_dir(const std::string& state_dir);
 // Every record in the state dir, oldest first; empty when the dir does not exist. Throws
-// TransactionError naming the file and line of a corrupt record.
+// TransactionError naming the file and line of a corrupt record, NotPermitted for a state dir or
+// transactions dir that fails the safety rule (state_dir.h). Records are opened O_NOFOLLOW: a
+// symlink posing as one is refused.
 std::vector<JournalRecord> load_journals(const std::string& state_dir);
 JournalRecord load_journal(const std::string& path);
 JournalRecord parse_journal(const std::string& path, const std::string& text);

@@ -1,3 +1,4 @@
+// The state lock: flock on <state>/lock, opened only inside a checked state dir.
 #include "tuner/apply/state_lock.h"
 
 #include <fcntl.h>
@@ -7,9 +8,9 @@
 
 #include <cerrno>
 #include <cstring>
-#include <filesystem>
 
 #include "core/errors.h"
+#include "tuner/apply/state_dir.h"
 
 namespace tunectl {
 namespace {
@@ -31,20 +32,18 @@ std::string holder_pid(int fd) {
 }  // namespace
 
 StateLock StateLock::acquire(const std::string& state_dir, bool create) {
-  struct stat st;
-  if (::stat(state_dir.c_str(), &st) != 0) {
-    if (errno != ENOENT) fail_dir("state dir " + state_dir, errno);
-    if (!create) throw TransactionError("no transactions recorded in " + state_dir);
-    std::error_code ec;
-    std::filesystem::create_directories(state_dir, ec);
-    if (ec) fail_dir("cannot create state dir " + state_dir, ec.value());
-    ::chmod(state_dir.c_str(), 0700);  // previous bytes of kernel settings: root's business only
-  } else if (!S_ISDIR(st.st_mode)) {
-    throw TransactionError("state dir " + state_dir + ": not a directory");
-  }
+  const UniqueFd dir = open_state_dir(state_dir, create);
+  if (!dir.valid()) throw TransactionError("no transactions recorded in " + state_dir);
   const std::string path = state_dir + "/lock";
-  UniqueFd owned(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
+  // O_NOFOLLOW: a `lock` symlink (dangling or not) is refused, never truncated through or created.
+  UniqueFd owned(::openat(dir.get(), "lock", O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0600));
+  if (!owned.valid() && errno == ELOOP) throw NotPermitted(path + " is a symlink; refusing to use it");
   if (!owned.valid()) fail_dir("cannot open " + path, errno);
+  // A hard link to another file would have that file's contents replaced by our pid.
+  struct stat st;
+  if (::fstat(owned.get(), &st) != 0) fail_dir("cannot stat " + path, errno);
+  if (!S_ISREG(st.st_mode) || st.st_nlink != 1)
+    throw NotPermitted(path + " is not a plain file (a device, FIFO or hard link); refusing to use it");
   const int fd = owned.get();
   StateLock lock(std::move(owned));  // closes fd on every path below
   int rc;

@@ -69,8 +69,9 @@ def bench(name: str, reps: int = 10, warmup: int = 1, **options: Any) -> BenchRe
 
 def bench_ab(name: str, options_a: Mapping[str, Any], options_b: Mapping[str, Any], reps: int = 10,
              warmup: int = 1) -> Tuple[BenchResult, BenchResult]:
-    """Run two conditions of one benchmark interleaved run by run (A B A B ...), so drift in the
-    machine lands on both equally; returns ``(a, b)`` ready for :func:`compare`."""
+    """Run two conditions of one benchmark interleaved run by run, the order alternating (A B,
+    B A, ...), so drift in the machine and whatever the first of a pair pays land on both equally;
+    returns ``(a, b)`` ready for :func:`compare`."""
     a, b = _tunectl.bench_ab_json(name, {k: _option_text(v) for k, v in options_a.items()},
                                   {k: _option_text(v) for k, v in options_b.items()}, reps, warmup)
     return BenchResult(json.loads(a)), BenchResult(json.loads(b))
@@ -81,15 +82,20 @@ def _result_json(r: Union[BenchResult, Mapping[str, Any], str, "os.PathLike[str]
         return json.dumps(r.to_dict())
     if isinstance(r, Mapping):
         return json.dumps(dict(r))
-    with open(r, encoding="utf-8") as f:
-        return f.read()
+    # Read by the library: a regular file of bounded size (a FIFO or /dev/zero is refused).
+    return _tunectl.bench_load_result_json(os.fspath(r))
 
 
 def compare(a: Union[BenchResult, Mapping[str, Any], str, "os.PathLike[str]"],
             b: Union[BenchResult, Mapping[str, Any], str, "os.PathLike[str]"],
-            noise_file: Optional[str] = None) -> Comparison:
+            noise_file: Optional[str] = None, allow_underpowered: bool = False) -> Comparison:
     """Compare result ``b`` (candidate) with ``a`` (baseline): results, dicts, or JSON file paths.
     ``noise_file`` overrides the per-host A/A calibration (default: the state dir's
-    bench-noise.json, or ``$TUNECTL_BENCH_NOISE``)."""
-    text = _tunectl.bench_compare_json(_result_json(a), _result_json(b), noise_file or "")
+    bench-noise.json, or ``$TUNECTL_BENCH_NOISE``); a calibration applies only to the options and
+    run count it was measured with.
+
+    Raises :class:`tunectl.InputError` when the runs are too few for any difference to be
+    significant after Holm's correction (the message names the reps needed), unless
+    ``allow_underpowered``: then every verdict is ``inconclusive`` and ``underpowered`` is True."""
+    text = _tunectl.bench_compare_json(_result_json(a), _result_json(b), noise_file or "", allow_underpowered)
     return Comparison(json.loads(text))

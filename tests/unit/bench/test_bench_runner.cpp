@@ -1,5 +1,5 @@
-// The runner, option resolution, comparison and calibration, with a scripted fake benchmark:
-// no timing, only bookkeeping (warm-ups discarded, A B A B order, teardown on error, schema).
+// The runner, option resolution and result files, with a scripted fake benchmark:
+// no timing, only bookkeeping (warm-ups discarded, A B / B A order, teardown on error, schema).
 #include <gtest/gtest.h>
 
 #include <cerrno>
@@ -10,7 +10,6 @@
 #include "tests/unit/test_helpers.h"
 #include "bench/bench.h"
 #include "bench/calibration.h"
-#include "bench/compare.h"
 #include "bench/result_file.h"
 #include "bench/runner.h"
 
@@ -126,8 +125,8 @@ TEST(Runner, AbRunsAreInterleaved) {
   std::vector<std::string> log;
   Fake a("a", log), b("b", log);
   const auto r = run_ab(live(), a, b, resolve_options(a, {}), resolve_options(b, {{"base", "200"}}), cfg(3, 1));
-  const std::vector<std::string> expect = {"setup a", "setup b", "run a", "run b", "run a", "run b", "run a",
-                                           "run b", "run a", "run b", "teardown b", "teardown a"};
+  const std::vector<std::string> expect = {"setup a", "setup b", "run a", "run b", "run a", "run b", "run b",
+                                           "run a", "run a", "run b", "teardown b", "teardown a"};  // A B / B A
   EXPECT_EQ(log, expect);
   EXPECT_EQ(r.a["metrics"]["value"]["runs"], json({101.0, 102.0, 103.0}));
   EXPECT_EQ(r.b["metrics"]["value"]["runs"], json({201.0, 202.0, 203.0}));
@@ -226,72 +225,6 @@ TEST(ResultFile, AFifoIsRefusedAtOnce) {
   EXPECT_EQ(what, fifo + ": not a regular file (FIFO)");
   // The calibration file is read the same way: a FIFO there is an error, not "uncalibrated".
   ASSERT_TRUE(test::returns_promptly([&] { EXPECT_THROW(NoiseTable::load(fifo), InputError); }, fifo));
-}
-
-TEST(Compare, DirectionFollowsHigherIsBetter) {
-  std::vector<std::string> log;
-  Fake a("a", log), b("b", log);
-  const auto r = run_ab(live(), a, b, resolve_options(a, {}), resolve_options(b, {{"base", "150"}}), cfg(8, 0));
-  test::TempTree tmp;
-  const auto c = compare_results(r.a, r.b, NoiseTable::load(tmp.path() + "/none.json"));
-  EXPECT_EQ(c["schema"], "tunectl.bench.compare/1");
-  EXPECT_TRUE(c["regressed"].get<bool>());
-  std::map<std::string, json> by;
-  for (const auto& m : c["metrics"]) by[m["metric"]] = m;
-  EXPECT_EQ(by["value"]["verdict"], "regressed");  // lower is better, and it went up
-  EXPECT_EQ(by["rate"]["verdict"], "regressed");   // higher is better, and it went down
-  const auto back = compare_results(r.b, r.a, NoiseTable::load(tmp.path() + "/none.json"));
-  EXPECT_FALSE(back["regressed"].get<bool>());
-  EXPECT_EQ(back["verdicts"]["improved"], 2);
-  EXPECT_NEAR(by["value"]["ratio"].get<double>(), 153.5 / 103.5, 1e-9);
-  EXPECT_NE(by["value"]["noise_source"].get<std::string>().find("default 5%"), std::string::npos);
-  for (const char* k : {"metric", "ratio", "ci95", "p", "verdict", "noise_threshold", "n", "more_runs_needed"})
-    EXPECT_TRUE(by["value"].contains(k)) << k;
-  EXPECT_EQ(c["options_differ"], json({"base"}));
-}
-
-TEST(Compare, DisturbedSidesCannotGiveAVerdict) {
-  std::vector<std::string> log;
-  Fake a("a", log), b("b", log);
-  const auto r =
-      run_ab(live(), a, b, resolve_options(a, {{"disturb", "1"}}), resolve_options(b, {{"base", "150"}}), cfg(8, 0));
-  test::TempTree tmp;
-  const auto c = compare_results(r.a, r.b, NoiseTable::load(tmp.path() + "/none.json"));
-  EXPECT_FALSE(c["regressed"].get<bool>());
-  for (const auto& m : c["metrics"]) EXPECT_EQ(m["verdict"], "inconclusive");
-}
-
-TEST(Compare, RejectsMismatchedOrUnavailableInputs) {
-  std::vector<std::string> log;
-  Fake f("a", log);
-  json r = run_bench(live(), f, resolve_options(f, {}), cfg(2, 0));
-  json other = r;
-  other["bench"] = "tcp_rr";
-  const auto none = NoiseTable::load("/nonexistent/bench-noise.json");
-  EXPECT_THROW(compare_results(r, other, none), InputError);
-  json unavailable = r;
-  unavailable["unavailable"] = "no";
-  EXPECT_THROW(compare_results(r, unavailable, none), InputError);
-  EXPECT_THROW(compare_results(json::object(), r, none), InputError);
-}
-
-TEST(Calibration, AaNoiseIsStoredPerHostAndUsed) {
-  std::vector<std::string> log;
-  Fake a("a", log), b("b", log);
-  const Options o = resolve_options(a, {{"step", "0"}});
-  const auto aa = run_ab(live(), a, b, o, o, cfg(5, 0));
-  test::TempTree tmp;
-  const std::string path = tmp.path() + "/state/bench-noise.json";
-  NoiseTable t = NoiseTable::load(path);
-  t.update_from_aa(aa.a, aa.b);
-  t.save(path);
-  const auto loaded = NoiseTable::load(path);
-  const auto thr = loaded.lookup("fake", "value");
-  EXPECT_DOUBLE_EQ(thr.fraction, kMinNoise);  // identical A/A runs: the floor applies
-  EXPECT_NE(thr.source.find("calibrated"), std::string::npos);
-  EXPECT_NE(loaded.lookup("fake", "nope").source.find("uncalibrated"), std::string::npos);
-  tmp.write("bad.json", "{not json");
-  EXPECT_THROW(NoiseTable::load(tmp.path() + "/bad.json"), InputError);
 }
 
 }  // namespace

@@ -145,15 +145,96 @@ TEST(MannWhitney, MinimumRunsForSignificance) {
   EXPECT_EQ(min_runs_for(0.001), 7u);  // 6 vs 6: 2/924 = 0.0022; 7 vs 7: 2/3432 = 0.00058
 }
 
+TEST(MannWhitney, BestPossiblePForUnequalSides) {
+  EXPECT_NEAR(best_p(4, 4), 2.0 / 70, 1e-12);
+  EXPECT_NEAR(best_p(3, 4), 2.0 / 35, 1e-12);
+  EXPECT_NEAR(best_p(1, 1), 1.0, 1e-12);  // 2 / C(2,1) = 1
+  EXPECT_DOUBLE_EQ(best_p(0, 9), 1.0);
+  EXPECT_NEAR(best_p(10, 10), 2.0 / 184756, 1e-15);
+}
+
+// One metric (no correction): significance is the raw p against alpha.
 Decision judge(const std::vector<double>& a, const std::vector<double>& b, bool higher, double noise = 0.05) {
   const auto c = compare_samples(a, b);
-  return decide(c, c.test.p <= kAlpha, higher, noise);
+  return decide(c, {c.test.p <= kAlpha, higher, noise, kAlpha});
 }
 
 TEST(Verdict, IdenticalSetsAreNoChange) {
   const std::vector<double> a = {100, 101, 99, 100.5, 99.5, 100, 100.2, 99.8};
   EXPECT_EQ(judge(a, a, true).verdict, Verdict::no_change);
-  EXPECT_EQ(judge({5, 5, 5}, {5, 5, 5}, false).verdict, Verdict::no_change);
+  EXPECT_EQ(judge({5, 5, 5, 5}, {5, 5, 5, 5}, false).verdict, Verdict::no_change);
+}
+
+// Issue counterexample 1: one run each, 100 vs 101, used to say "no change" with CI [1.01, 1.01].
+TEST(Verdict, OneRunEachIsNeverNoChange) {
+  const auto d = judge({100}, {101}, true);
+  EXPECT_EQ(d.verdict, Verdict::inconclusive);
+  ASSERT_TRUE(d.more_runs_needed);
+  EXPECT_EQ(*d.more_runs_needed, 3);  // 4 per side are needed at alpha 0.05
+  EXPECT_NE(d.why.find("too few runs (1 vs 1)"), std::string::npos) << d.why;
+  // Identical values are no evidence either when there are too few of them.
+  EXPECT_EQ(judge({5, 5, 5}, {5, 5, 5}, false).verdict, Verdict::inconclusive);
+}
+
+// A true +7% shift under 2% noise, simulated 300 times at every run count too small for a verdict:
+// "no change" must never come out (it did 79 times in 300 at n = 1).
+TEST(Verdict, SimulatedRealShiftIsNeverCalledNoChangeWithTooFewRuns) {
+  std::mt19937_64 rng(2026);
+  std::normal_distribution<double> noise(0, 0.02);
+  for (size_t n = 1; n < min_runs_for(kAlpha); ++n) {
+    int no_change = 0;
+    for (int trial = 0; trial < 300; ++trial) {
+      std::vector<double> a(n), b(n);
+      for (auto& x : a) x = 100 * (1 + noise(rng));
+      for (auto& x : b) x = 107 * (1 + noise(rng));
+      no_change += judge(a, b, true).verdict == Verdict::no_change;
+    }
+    EXPECT_EQ(no_change, 0) << "n = " << n;
+  }
+}
+
+// Issue counterexample 2: B = 120 x [11] + 80 x [0] against A = 120 x [10] + 80 x [1000]. The
+// median ratio says +10% but the rank test says B is stochastically smaller (p ~ 5e-7).
+TEST(Verdict, RatioAndRankTestDisagreeingIsInconclusive) {
+  std::vector<double> a(120, 10.0), b(120, 11.0);
+  a.insert(a.end(), 80, 1000.0);
+  b.insert(b.end(), 80, 0.0);
+  const auto c = compare_samples(a, b);
+  ASSERT_TRUE(c.ratio);
+  EXPECT_NEAR(c.ratio->ratio, 1.1, 1e-12);
+  EXPECT_GT(c.ratio->ci95.lo, 1.0);  // the ratio alone looks decisive
+  EXPECT_LT(c.test.p, 1e-5);
+  EXPECT_EQ(c.rank_direction, -1);
+  const auto d = decide(c, {true, true, 0.05, kAlpha});
+  EXPECT_EQ(d.verdict, Verdict::inconclusive);
+  EXPECT_NE(d.why.find("rank test says B tends to be smaller"), std::string::npos) << d.why;
+  // Agreeing directions still give a verdict: B = A + 10% everywhere.
+  std::vector<double> up;
+  for (double x : a) up.push_back(1.1 * x + 0.5);
+  const auto agree = compare_samples(a, up);
+  EXPECT_EQ(agree.rank_direction, 1);
+  EXPECT_EQ(decide(agree, {true, true, 0.05, kAlpha}).verdict, Verdict::improved);
+}
+
+TEST(Verdict, ZeroBaselineNeedsTheRankTestToAgreeWithTheMedians) {
+  // Medians 0 -> 5 (B larger) while most of B's mass is below A's: the rank test says smaller.
+  std::vector<double> a(6, 0.0), b = {-50, -40, -30, 5, 5, 5, 5};
+  a.insert(a.end(), {100, 100, 100, 100, 100});
+  const auto c = compare_samples(a, b);
+  ASSERT_FALSE(c.ratio);
+  ASSERT_GT(c.median_b, c.median_a);
+  ASSERT_EQ(c.rank_direction, -1);
+  EXPECT_EQ(decide(c, {true, false, 0.05, kAlpha}).verdict, Verdict::inconclusive);
+}
+
+TEST(Verdict, TooFewRunsForTheCorrectedLevelIsInconclusiveEvenWhenFullySeparated) {
+  // 4 vs 4 fully separated: p = 2/70 = 0.029 passes alpha 0.05 alone, never Holm's 0.01 for 5 metrics.
+  const std::vector<double> a = {100, 101, 102, 103}, b = {200, 201, 202, 203};
+  const auto c = compare_samples(a, b);
+  EXPECT_EQ(decide(c, {true, false, 0.05, kAlpha}).verdict, Verdict::regressed);
+  const auto d = decide(c, {false, false, 0.05, kAlpha / 5});
+  EXPECT_EQ(d.verdict, Verdict::inconclusive);
+  EXPECT_EQ(d.more_runs_needed, 1);  // 5 per side reach 2/252 < 0.01
 }
 
 TEST(Verdict, ThirtyPercentShiftWithLowNoiseIsDetectedInTheRightDirection) {
@@ -180,13 +261,13 @@ TEST(Verdict, SignificantButInsideTheNoiseBandIsNoChange) {
   const auto a = normal(10, 100, 0.1, 31), b = normal(10, 102, 0.1, 32);
   const auto c = compare_samples(a, b);
   EXPECT_LT(c.test.p, 0.001);
-  EXPECT_EQ(decide(c, true, true, 0.05).verdict, Verdict::no_change);
-  EXPECT_EQ(decide(c, true, true, 0.01).verdict, Verdict::improved);  // a 1% band would call it
+  EXPECT_EQ(decide(c, {true, true, 0.05, kAlpha}).verdict, Verdict::no_change);
+  EXPECT_EQ(decide(c, {true, true, 0.01, kAlpha}).verdict, Verdict::improved);  // a 1% band would call it
 }
 
 TEST(Verdict, NotSignificantIsNeverImprovedOrRegressed) {
   const auto a = normal(8, 100, 1, 41), b = normal(8, 130, 1.3, 42);
-  EXPECT_EQ(decide(compare_samples(a, b), false, true, 0.05).verdict, Verdict::inconclusive);
+  EXPECT_EQ(decide(compare_samples(a, b), {false, true, 0.05, kAlpha}).verdict, Verdict::inconclusive);
 }
 
 TEST(Verdict, ZeroBaselineUsesTheTestAndDirectionOnly) {

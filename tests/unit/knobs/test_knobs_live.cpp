@@ -1,15 +1,16 @@
 // Knobs against the live kernel, restoring everything they change (RAII guards). Net sysctls are
 // written only inside a private network namespace (a forked child that unshare(CLONE_NEWNET)s).
-// Skipped when not root. IRQ 38/39 are this VM's eth0 queues (settable), IRQ 36 its virtio-blk
-// request queue (managed).
+// Runs as root (scripts/test.sh). The IRQs and NICs used are discovered on this host, not assumed.
 #include <gtest/gtest.h>
 #include <sched.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <filesystem>
 
 #include "core/host.h"
+#include "tests/unit/test_helpers.h"
 #include "tuner/knobs/knob.h"
 
 namespace tunectl {
@@ -17,8 +18,7 @@ namespace {
 
 const Host kLive("/");
 
-#define REQUIRE_ROOT() \
-  if (::geteuid() != 0) GTEST_SKIP() << "needs root"
+#define REQUIRE_ROOT() ASSERT_EQ(::geteuid(), 0u) << "live knob tests run as root (scripts/test.sh)"
 
 // Puts the raw bytes back however the test ends.
 class RestoreGuard {
@@ -45,7 +45,7 @@ TEST(KnobLive, ThpEnabledAndDefrag) {
   REQUIRE_ROOT();
   for (const char* addr : {"thp:enabled", "thp:defrag"}) {
     auto k = make_knob(addr);
-    if (auto why = k->not_settable(kLive)) GTEST_SKIP() << addr << ": " << *why;
+    ASSERT_EQ(k->not_settable(kLive), std::nullopt) << addr;  // every supported kernel has THP
     const std::string raw = *live_raw(*k);
     const std::string before = k->normalise(raw);
     const std::string other = before == "never" ? "madvise" : "never";
@@ -65,41 +65,64 @@ TEST(KnobLive, ThpEnabledAndDefrag) {
 
 TEST(KnobLive, IrqAffinitySettable) {
   REQUIRE_ROOT();
-  auto k = make_knob("irq:38:affinity");
-  if (auto why = k->not_settable(kLive)) GTEST_SKIP() << *why;
+  const int irq = test::discover_live_irqs().settable;
+  ASSERT_GE(irq, 0) << "no IRQ on this host takes a write of its own smp_affinity_list";
+  const std::string addr = "irq:" + std::to_string(irq) + ":affinity";
+  auto k = make_knob(addr);
+  ASSERT_EQ(k->not_settable(kLive), std::nullopt) << addr;
   const std::string raw = *live_raw(*k);
+  const std::string want = k->normalise(raw) == "0" ? "1" : "0";
   {
     RestoreGuard guard(*k, raw);
-    ASSERT_FALSE(k->validate_for(kLive, "0"));
-    WriteOutcome o = k->write(kLive, "0");
+    ASSERT_FALSE(k->validate_for(kLive, want));
+    WriteOutcome o = k->write(kLive, want);
     ASSERT_TRUE(o.ok()) << o.message;
-    EXPECT_EQ(k->normalise(*live_raw(*k)), "0");
-    Effect e = k->check_effect(kLive, "0");
+    EXPECT_EQ(k->normalise(*live_raw(*k)), want);
+    Effect e = k->check_effect(kLive, want);
     EXPECT_TRUE(e.status == EffectStatus::kOk || e.status == EffectStatus::kPending) << e.detail;
-    EXPECT_NE(e.detail.find("requested 0"), std::string::npos) << e.detail;
+    EXPECT_NE(e.detail.find("requested " + want), std::string::npos) << e.detail;
   }
 }
 
 TEST(KnobLive, ManagedIrqRefused) {
   REQUIRE_ROOT();
-  auto k = make_knob("irq:36:affinity");
+  const int irq = test::discover_live_irqs().managed;
+  ASSERT_GE(irq, 0) << "no managed IRQ on this host (virtio-blk/NVMe queue vectors are managed)";
+  const std::string addr = "irq:" + std::to_string(irq) + ":affinity";
+  auto k = make_knob(addr);
   auto before = live_raw(*k);
-  if (!before) GTEST_SKIP() << "no IRQ 36 on this host";
+  ASSERT_TRUE(before) << addr;
   auto why = k->not_settable(kLive);
-  ASSERT_TRUE(why) << "IRQ 36 expected to be managed on this VM";
+  ASSERT_TRUE(why) << addr << " should be reported as managed";
   EXPECT_NE(why->find("managed IRQ: kernel refuses affinity changes"), std::string::npos) << *why;
   // Even if someone tries: a clear refusal, never a crash, nothing changed.
   WriteOutcome o = k->write(kLive, "0");
   EXPECT_FALSE(o.ok());
-  EXPECT_EQ(o.message.rfind("irq:36:affinity: ", 0), 0u) << o.message;
+  EXPECT_EQ(o.message.rfind(addr + ": ", 0), 0u) << o.message;
   EXPECT_EQ(*live_raw(*k), *before);
 }
 
-TEST(KnobLive, XpsOnSingleQueueNicNotApplicable) {
-  auto k = make_knob("xps:eth0:tx-0");
-  if (!kLive.is_dir("/sys/class/net/eth0/queues/tx-0")) GTEST_SKIP() << "no eth0";
-  if (kLive.read("/sys/class/net/eth0/queues/tx-0/xps_cpus").ok) GTEST_SKIP() << "eth0 has XPS here";
-  EXPECT_EQ(k->not_settable(kLive).value_or(""), "not applicable: eth0 tx-0 has no XPS map (single-queue device)");
+// The kernel has an XPS map exactly on multi-queue devices (netif_is_multiqueue), so every
+// interface's tx-0 is either settable or "not applicable", decided by its own tx queue count.
+TEST(KnobLive, XpsSettableExactlyOnMultiQueueNics) {
+  REQUIRE_ROOT();
+  int checked = 0;
+  for (const auto& nic : std::filesystem::directory_iterator("/sys/class/net")) {
+    const std::string ifname = nic.path().filename();
+    int tx_queues = 0;
+    for (const auto& q : std::filesystem::directory_iterator(nic.path() / "queues"))
+      tx_queues += q.path().filename().string().rfind("tx-", 0) == 0;
+    if (tx_queues == 0) continue;  // no tx-0 to address
+    SCOPED_TRACE(ifname + ": " + std::to_string(tx_queues) + " tx queues");
+    auto why = make_knob("xps:" + ifname + ":tx-0")->not_settable(kLive);
+    if (tx_queues == 1) {
+      EXPECT_EQ(why.value_or(""), "not applicable: " + ifname + " tx-0 has no XPS map (single-queue device)");
+    } else {
+      EXPECT_EQ(why, std::nullopt);
+    }
+    ++checked;
+  }
+  EXPECT_GE(checked, 1) << "lo has a tx-0 on every host";
 }
 
 // Runs `body` in a forked child inside a fresh network namespace; returns its exit code.
@@ -162,15 +185,25 @@ TEST(KnobLive, NetSysctlInPrivateNetns) {
 
 TEST(KnobLive, EthtoolChannels) {
   REQUIRE_ROOT();
-  auto k = make_knob("ethtool:eth0:channels.combined");
-  if (auto why = k->not_settable(kLive)) GTEST_SKIP() << *why;
+  // lo's driver has no channels; a NIC whose driver offers combined channels (virtio_net, mlx5...)
+  // is discovered, not named.
+  EXPECT_EQ(make_knob("ethtool:lo:channels.combined")->not_settable(kLive).value_or(""),
+            "the driver does not support channels");
+  std::string ifname;
+  for (const auto& nic : std::filesystem::directory_iterator("/sys/class/net"))
+    if (!make_knob("ethtool:" + nic.path().filename().string() + ":channels.combined")->not_settable(kLive)) {
+      ifname = nic.path().filename();
+      break;
+    }
+  ASSERT_FALSE(ifname.empty()) << "no NIC with settable combined channels (this VM's virtio_net has them)";
+  auto k = make_knob("ethtool:" + ifname + ":channels.combined");
   ReadResult r = k->read_raw(kLive);
   ASSERT_TRUE(r.ok) << r.error;
   const std::string cur = k->normalise(r.data);
   // Above the driver's maximum: refused before any write.
   const std::string why = k->validate_for(kLive, "4096").value_or("");
   EXPECT_EQ(why.rfind("must be ≤ ", 0), 0u) << why;
-  EXPECT_NE(why.find("(eth0's combined_max), got 4096"), std::string::npos) << why;
+  EXPECT_NE(why.find("(" + ifname + "'s combined_max), got 4096"), std::string::npos) << why;
   // Writing the current value is a safe no-op round trip.
   WriteOutcome o = k->write(kLive, cur);
   EXPECT_TRUE(o.ok()) << o.message;

@@ -64,7 +64,10 @@ void write_v2_host(const TempTree& t) {
   t.write("proc/self/mountinfo", kUnifiedMountinfo);
   t.write("sys/devices/system/cpu/online", "0-7\n");
   t.write("sys/fs/cgroup/cgroup.controllers", "cpuset cpu io memory hugetlb pids rdma misc\n");
-  t.write("sys/fs/cgroup/cpu.stat", "usage_usec 9876543210123\nuser_usec 6913580247086\nsystem_usec 2962962963036\n");
+  // The root has no cpu.max, but its cpu.stat still prints the bandwidth counters (as zeros).
+  t.write("sys/fs/cgroup/cpu.stat",
+          "usage_usec 9876543210123\nuser_usec 6913580247086\nsystem_usec 2962962963036\n"
+          "nr_periods 0\nnr_throttled 0\nthrottled_usec 0\nnr_bursts 0\nburst_usec 0\n");
   t.write("sys/fs/cgroup/cpuset.cpus.effective", "0-7\n");
   write_v2_group(t, "/work.slice", "150000 100000", "", "0-7");
   write_v2_group(t, "/work.slice/job.scope", "max 100000", "2-5", "2-5",
@@ -192,7 +195,10 @@ TEST(Cgroup, UnifiedQuotaAndCpusetInheritToEffectiveCpus) {
 
   const auto& root = group(c, "/");
   EXPECT_EQ(root.cpu_max, std::nullopt);  // the root has no cpu.max
-  EXPECT_EQ(root.stat, std::nullopt);     // usage only, no throttling keys
+  ASSERT_TRUE(root.stat);                  // the root reports its (zero) throttling like any group
+  EXPECT_EQ(root.stat->nr_periods, 0);
+  EXPECT_EQ(root.stat->nr_throttled, 0);
+  EXPECT_EQ(root.stat->throttled_usec, 0);
   EXPECT_EQ(root.effective_cpus, 8.0);
 
   const auto& work = group(c, "/work.slice");
@@ -220,6 +226,7 @@ TEST(Cgroup, UnifiedQuotaAndCpusetInheritToEffectiveCpus) {
   EXPECT_EQ(sys.cpu_max, std::nullopt);
   EXPECT_EQ(sys.cpuset_cpus_effective, std::nullopt);
   EXPECT_EQ(sys.effective_cpus, 8.0);
+  EXPECT_EQ(sys.stat, std::nullopt);  // cpu not delegated: usage only, no throttling keys
 
   json j = c;
   EXPECT_EQ(json(j.get<Cgroups>()), j);
@@ -357,14 +364,27 @@ TEST(Cgroup, ManyGroupsInheritTheirSliceQuota) {
   }
 }
 
+// A v2 root's cpu.stat prints nr_periods, nr_throttled, throttled_usec (and the burst counters) as
+// zeros: the kernel has no root exclusion there. The probe reports them like any group's.
+namespace {
+void expect_zero_root_throttling(const Cgroups& c) {
+  const auto& root = group(c, "/");
+  ASSERT_TRUE(root.stat) << "root cpu.stat throttling dropped";
+  EXPECT_EQ(root.stat->nr_periods, 0);
+  EXPECT_EQ(root.stat->nr_throttled, 0);
+  EXPECT_EQ(root.stat->throttled_usec, 0);
+}
+}  // namespace
+
 TEST(CgroupFixture, KubernetesPodLimitsOnCgroupV2) {
   const std::string root = tunectl::test::fixture_host("metal-2s-mlx5-k8s");
-  if (!Host("/").is_dir(root + "/sys/fs/cgroup/kubepods.slice")) GTEST_SKIP() << "fixture not there yet";
+  ASSERT_TRUE(Host("/").is_dir(root + "/sys/fs/cgroup/kubepods.slice")) << "fixture tree missing: " << root;
   ProbeErrors errors;
   Cgroups c = probe_cgroups(Host(root), errors);
   EXPECT_TRUE(errors.empty()) << ::testing::PrintToString(errors);
   EXPECT_EQ(c.mode, "unified");
   EXPECT_EQ(c.cpu_controller, "v2");
+  expect_zero_root_throttling(c);
   const std::string burstable =
       "/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod3f1c2a8e_5b7d_4c1e_9a2f_0c6d8e4b1a7f.slice";
   EXPECT_EQ(group(c, burstable).cpu_max, "200000 100000");
@@ -389,7 +409,7 @@ TEST(CgroupFixture, KubernetesPodLimitsOnCgroupV2) {
 
 TEST(CgroupFixture, DockerOnCgroupV1) {
   const std::string root = tunectl::test::fixture_host("intel-i40e-cgv1");
-  if (!Host("/").is_dir(root + "/sys/fs/cgroup/cpuset/docker")) GTEST_SKIP() << "fixture not there yet";
+  ASSERT_TRUE(Host("/").is_dir(root + "/sys/fs/cgroup/cpuset/docker")) << "fixture tree missing: " << root;
   ProbeErrors errors;
   Cgroups c = probe_cgroups(Host(root), errors);
   EXPECT_TRUE(errors.empty()) << ::testing::PrintToString(errors);
@@ -410,11 +430,12 @@ TEST(CgroupFixture, DockerOnCgroupV1) {
 
 TEST(CgroupFixture, CloudVmServiceQuotasWithoutCpuset) {
   const std::string root = tunectl::test::fixture_host("cloud-ena");
-  if (!Host("/").is_dir(root + "/sys/fs/cgroup/system.slice")) GTEST_SKIP() << "fixture not there yet";
+  ASSERT_TRUE(Host("/").is_dir(root + "/sys/fs/cgroup/system.slice")) << "fixture tree missing: " << root;
   ProbeErrors errors;
   Cgroups c = probe_cgroups(Host(root), errors);
   EXPECT_TRUE(errors.empty()) << ::testing::PrintToString(errors);
   EXPECT_EQ(c.mode, "unified");
+  expect_zero_root_throttling(c);
   const auto& batch = group(c, "/system.slice/batch-worker.service");
   EXPECT_EQ(batch.cpu_max, "50000 100000");
   EXPECT_EQ(batch.cpuset_cpus_effective, std::nullopt);  // cpuset not delegated to services
@@ -426,7 +447,7 @@ TEST(CgroupFixture, CloudVmServiceQuotasWithoutCpuset) {
 TEST(CgroupFixture, EveryFixtureProbesWithoutErrors) {
   for (const char* name : {"vm", "metal-2s-mlx5-k8s", "intel-i40e-cgv1", "cloud-ena"}) {
     const std::string root = tunectl::test::fixture_host(name);
-    if (!Host("/").exists(root + "/proc/self/mountinfo")) continue;
+    ASSERT_TRUE(Host("/").exists(root + "/proc/self/mountinfo")) << "fixture tree missing: " << root;
     ProbeErrors errors;
     Cgroups c = probe_cgroups(Host(root), errors);
     EXPECT_TRUE(errors.empty()) << name << ": " << ::testing::PrintToString(errors);

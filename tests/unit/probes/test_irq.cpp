@@ -186,7 +186,7 @@ TEST(IrqProbe, NoSourceAtAllThrows) {
 
 TEST(IrqProbe, VmFixtureTree) {
   const std::string root = test::fixture_host("vm");
-  if (!Host(root).is_dir("/proc/irq")) GTEST_SKIP() << "no vm fixture";
+  ASSERT_TRUE(Host(root).is_dir("/proc/irq")) << "fixture tree missing: " << root;
   ProbeErrors errors;
   Irqs irqs = probe_irqs(Host(root), errors);
   EXPECT_TRUE(errors.empty()) << errors.front();

@@ -278,7 +278,7 @@ std::optional<Probed> probe_fixture(const std::string& name) {
 
 TEST(NicFixtures, Mlx5TwoSocketMetal) {
   auto p = probe_fixture("metal-2s-mlx5-k8s");
-  if (!p) GTEST_SKIP() << "fixture metal-2s-mlx5-k8s missing";
+  ASSERT_TRUE(p) << "fixture tree metal-2s-mlx5-k8s missing";
   EXPECT_TRUE(p->errors.empty()) << p->errors.front();
   const NicInfo* nic = find_nic(p->nics, "ens1f0np0");
   ASSERT_NE(nic, nullptr);
@@ -311,7 +311,7 @@ TEST(NicFixtures, Mlx5TwoSocketMetal) {
 
 TEST(NicFixtures, IntelI40eAndIxgbe) {
   auto p = probe_fixture("intel-i40e-cgv1");
-  if (!p) GTEST_SKIP() << "fixture intel-i40e-cgv1 missing";
+  ASSERT_TRUE(p) << "fixture tree intel-i40e-cgv1 missing";
   EXPECT_TRUE(p->errors.empty()) << p->errors.front();
   const NicInfo* i40e = find_nic(p->nics, "ens1f0");
   const NicInfo* ixgbe = find_nic(p->nics, "ens4f0");
@@ -335,7 +335,7 @@ TEST(NicFixtures, IntelI40eAndIxgbe) {
 
 TEST(NicFixtures, CloudEna) {
   auto p = probe_fixture("cloud-ena");
-  if (!p) GTEST_SKIP() << "fixture cloud-ena missing";
+  ASSERT_TRUE(p) << "fixture tree cloud-ena missing";
   EXPECT_TRUE(p->errors.empty()) << p->errors.front();
   const NicInfo* nic = find_nic(p->nics, "ens5");
   ASSERT_NE(nic, nullptr);
@@ -352,7 +352,7 @@ TEST(NicFixtures, CloudEna) {
 
 TEST(NicFixtures, ThisVm) {
   auto p = probe_fixture("vm");
-  if (!p) GTEST_SKIP() << "fixture vm missing";
+  ASSERT_TRUE(p) << "fixture tree vm missing";
   const NicInfo* eth0 = find_nic(p->nics, "eth0");
   ASSERT_NE(eth0, nullptr);
   EXPECT_EQ(eth0->pci, "0000:00:03.0");

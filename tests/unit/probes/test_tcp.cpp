@@ -257,7 +257,7 @@ void sockets_in_private_netns(NetnsResult& r) {
 }
 
 TEST(TcpProbeLive, CountsStatesAndKeepaliveTimersInAPrivateNamespace) {
-  if (::geteuid() != 0) GTEST_SKIP() << "needs root for unshare(CLONE_NEWNET)";
+  ASSERT_EQ(::geteuid(), 0u) << "live tests run as root (scripts/test.sh): unshare(CLONE_NEWNET) needs it";
   NetnsResult r;
   std::thread(sockets_in_private_netns, std::ref(r)).join();
   ASSERT_EQ(r.error, "");

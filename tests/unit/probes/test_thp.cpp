@@ -145,7 +145,7 @@ TEST(Thp, MalformedFilesBecomePerFieldErrors) {
 
 TEST(ThpFixture, MetalAlwaysWithMthp) {
   const std::string root = tunectl::test::fixture_host("metal-2s-mlx5-k8s");
-  if (!Host("/").is_dir(root + "/sys/kernel/mm/transparent_hugepage")) GTEST_SKIP() << "fixture not there yet";
+  ASSERT_TRUE(Host("/").is_dir(root + "/sys/kernel/mm/transparent_hugepage")) << "fixture tree missing: " << root;
   ProbeErrors errors;
   Thp thp = probe_thp(Host(root), errors);
   EXPECT_TRUE(errors.empty()) << ::testing::PrintToString(errors);
@@ -161,7 +161,7 @@ TEST(ThpFixture, MetalAlwaysWithMthp) {
 
 TEST(ThpFixture, RhelEightBootedWithThpNever) {
   const std::string root = tunectl::test::fixture_host("intel-i40e-cgv1");
-  if (!Host("/").is_dir(root + "/sys/kernel/mm/transparent_hugepage")) GTEST_SKIP() << "fixture not there yet";
+  ASSERT_TRUE(Host("/").is_dir(root + "/sys/kernel/mm/transparent_hugepage")) << "fixture tree missing: " << root;
   ProbeErrors errors;
   Thp thp = probe_thp(Host(root), errors);
   EXPECT_TRUE(errors.empty()) << ::testing::PrintToString(errors);
@@ -175,7 +175,7 @@ TEST(ThpFixture, RhelEightBootedWithThpNever) {
 TEST(ThpFixture, EveryFixtureProbesWithoutErrors) {
   for (const char* name : {"vm", "metal-2s-mlx5-k8s", "intel-i40e-cgv1", "cloud-ena"}) {
     const std::string root = tunectl::test::fixture_host(name);
-    if (!Host("/").is_dir(root + "/sys/kernel/mm/transparent_hugepage")) continue;
+    ASSERT_TRUE(Host("/").is_dir(root + "/sys/kernel/mm/transparent_hugepage")) << "fixture tree missing: " << root;
     ProbeErrors errors;
     Thp thp = probe_thp(Host(root), errors);
     EXPECT_TRUE(errors.empty()) << name << ": " << ::testing::PrintToString(errors);

@@ -223,7 +223,7 @@ TEST(KernelCmdline, ParsesFlagsValuesQuotesAndLastWins) {
 
 TEST(TopologyFixture, MetalTwoSocket) {
   const std::string root = tunectl::test::fixture_host("metal-2s-mlx5-k8s");
-  if (!Host("/").exists(root + "/sys/devices/system/node")) GTEST_SKIP() << "fixture not there yet";
+  ASSERT_TRUE(Host("/").exists(root + "/sys/devices/system/node")) << "fixture tree missing: " << root;
   ProbeErrors errors;
   Topology topo = probe_topology(Host(root), errors);
   EXPECT_TRUE(errors.empty()) << ::testing::PrintToString(errors);
@@ -250,7 +250,7 @@ TEST(TopologyFixture, MetalTwoSocket) {
 TEST(TopologyFixture, EveryFixtureProbesWithoutErrors) {
   for (const char* name : {"vm", "metal-2s-mlx5-k8s", "intel-i40e-cgv1", "cloud-ena"}) {
     const std::string root = tunectl::test::fixture_host(name);
-    if (!Host("/").is_dir(root + "/sys/devices/system/cpu")) continue;
+    ASSERT_TRUE(Host("/").is_dir(root + "/sys/devices/system/cpu")) << "fixture tree missing: " << root;
     ProbeErrors errors;
     Topology topo = probe_topology(Host(root), errors);
     EXPECT_TRUE(errors.empty()) << name << ": " << ::testing::PrintToString(errors);
