@@ -33,12 +33,7 @@ std::string hostname() {
 }
 
 
-std::string pct(double fraction) {
-  std::ostringstream s;
-  s.precision(3);
-  s << fraction * 100 << "%";
-  return s.str();
-}
+std::string pct(double fraction) { return stats::three_significant(fraction * 100) + "%"; }
 
 std::vector<double> finite_runs(const json& metric) {
   std::vector<double> v;

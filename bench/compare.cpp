@@ -1,7 +1,6 @@
 #include "bench/compare.h"
 
 #include <algorithm>
-#include <sstream>
 #include <tuple>
 
 #include "core/errors.h"
@@ -46,17 +45,10 @@ Disturbance disturbance(const json& r) {
   return d;
 }
 
-std::string three_digits(double v) {
-  std::ostringstream s;
-  s.precision(3);
-  s << v;
-  return s.str();
-}
-
 std::string underpowered_message(size_t runs_a, size_t runs_b, size_t metrics, double first_step, size_t needed) {
   return "too few runs to compare: " + std::to_string(runs_a) + " vs " + std::to_string(runs_b) + " runs, " +
          std::to_string(metrics) + " metrics; after Holm's correction the most significant metric needs p <= " +
-         three_digits(first_step) + ", which no outcome of so few runs can reach. Rerun both with --reps " +
+         stats::three_significant(first_step) + ", which no outcome of so few runs can reach. Rerun both with --reps " +
          std::to_string(needed) + " or more (or pass --allow-underpowered to get inconclusive verdicts)";
 }
 

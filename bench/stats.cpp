@@ -211,14 +211,14 @@ std::optional<int> runs_for_half_width(size_t n, double half_width, double targe
   return std::max(1, static_cast<int>(needed) - static_cast<int>(n));
 }
 
-std::string fmt(double v) {
+}  // namespace
+
+std::string three_significant(double v) {
   std::ostringstream s;
   s.precision(3);
   s << v;
   return s.str();
 }
-
-}  // namespace
 
 Decision decide(const SampleComparison& c, const DecisionContext& ctx) {
   Decision d;
@@ -233,7 +233,7 @@ Decision decide(const SampleComparison& c, const DecisionContext& ctx) {
     d.more_runs_needed = static_cast<int>(needed - std::min(c.n_a, c.n_b));
     d.why = "too few runs (" + std::to_string(c.n_a) + " vs " + std::to_string(c.n_b) + "): at least " +
             std::to_string(needed) + " per side are needed before any difference can reach p <= " +
-            fmt(ctx.first_step_alpha);
+            three_significant(ctx.first_step_alpha);
     return d;
   }
   if (c.identical) {

@@ -60,6 +60,9 @@ size_t min_runs_for(double alpha);
 // 2 / C(n_a + n_b, n_a). 1 when a side is empty.
 double best_p(size_t n_a, size_t n_b);
 
+// A number with three significant digits ("0.0167", "12.3"), for reasons and messages.
+std::string three_significant(double v);
+
 enum class Verdict { improved, regressed, no_change, inconclusive };
 std::string verdict_name(Verdict v);  // "improved", "regressed", "no change", "inconclusive"
 
