@@ -70,6 +70,14 @@ class Benchmark {
   virtual RunResult run_once(const Options& opts) = 0;
   // Result-level extras (e.g. "thp confirmed in smaps"), merged into the result's "notes".
   virtual json notes() const { return json::object(); }
+  // Roughly how long one run takes with these options on an idle host, for `audit --dry-run`'s
+  // estimate and the ETA of its progress; measured runs replace it as they come in.
+  virtual double estimated_seconds(const Options& opts) const = 0;
+  // Adjusts options the caller left unset (absent from `given`) so that `runs` runs in a row fit
+  // this host's limits; an audit calls it for all its runs of this benchmark. Default: nothing.
+  virtual void fit_to_runs(const Host& host, std::map<std::string, std::string>& given, int runs) const {
+    (void)host, (void)given, (void)runs;
+  }
 };
 
 struct BenchKind {

@@ -116,6 +116,9 @@ class CpuQuota : public Benchmark {
             {"duration-ms", "2000", "busy time per run (200..60000)"},
             {"boost", "1", "give the cgroup the highest CPU weight, so the quota and not other load limits it (1/0)"}};
   }
+  double estimated_seconds(const Options& opts) const override {
+    return opts.number("duration-ms") / 1000 + 0.05;
+  }
   std::vector<MetricSpec> metrics() const override {
     return {{"cpu_share", "cpus", true},
             {"share_error", "cpus", false},

@@ -51,6 +51,9 @@ class IrqSpread : public Benchmark {
             {"target", "", "intended CPUs (cpulist); default: each IRQ's requested affinity"},
             {"min-interrupts", "20", "fewer interrupts than this in a window flags the run disturbed"}};
   }
+  double estimated_seconds(const Options& opts) const override {
+    return opts.number("window-ms") / 1000;
+  }
   std::vector<MetricSpec> metrics() const override {
     return {{"imbalance", "max/mean", false}, {"on_target_fraction", "fraction", true}, {"interrupts_per_s", "1/s", true}};
   }

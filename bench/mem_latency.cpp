@@ -79,6 +79,10 @@ class MemLatency : public Benchmark {
             {"cpu", "-1", "pin to this CPU (-1: do not pin)"},
             {"matrix", "auto", "node x node matrix: auto (when >1 node), on, off"}};
   }
+  double estimated_seconds(const Options& opts) const override {
+    // Faulting two buffers (~0.3 s per GiB each) plus two chases at a few hundred ns a load.
+    return 0.6 * opts.number("size-mb") / 1024 + 2 * 0.4e-6 * opts.number("accesses");
+  }
   std::vector<MetricSpec> metrics() const override {
     return {{"ns_per_access_4k", "ns", false},
             {"ns_per_access_thp", "ns", false},

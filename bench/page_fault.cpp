@@ -42,6 +42,9 @@ class PageFault : public Benchmark {
   std::vector<OptionSpec> options() const override {
     return {{"size-mb", "512", "memory first-touched per page mode per run (16..16384)"}};
   }
+  double estimated_seconds(const Options& opts) const override {
+    return 2 * 0.3 * opts.number("size-mb") / 1024;  // both page modes, ~0.3 s per GiB
+  }
   std::vector<MetricSpec> metrics() const override {
     return {{"faults_per_s_4k", "faults/s", true},
             {"faults_per_s_thp", "faults/s", true},

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cmath>
 #include <ctime>
+#include <optional>
 #include <sstream>
 
 #include "core/clock.h"
@@ -236,72 +237,99 @@ json build_result(const Side& side, const json& env) {
           {"notes", notes.is_null() ? json::object() : notes}, {"unavailable", side.unavailable}};
 }
 
+// The sides of one benchmark, set up once, run pair by pair (a pair: every available side once,
+// in pair_order) and turned into results at the end. run_sides drives it for `bench` and run_ab;
+// PairedRuns lets an audit drive it round by round.
+class Session {
+ public:
+  Session(const Host& host, std::vector<Side>& sides, int reps, int warmup) : sides_(sides), sampler_(host) {
+    if (reps < 1 || reps > 10000) throw InputError("--reps must be 1..10000");
+    if (warmup < 0 || warmup > 1000) throw InputError("--warmup must be 0..1000");
+    env_ = static_env(host, sampler_);
+    env_["reps"] = reps;
+    env_["warmup"] = warmup;
+    env_["interleaved"] = sides.size() > 1;
+    if (sides.size() > 1) env_["order"] = "ABBA alternating";
+    for (auto& s : sides_) {
+      s.unavailable = s.bench.unavailable(host, s.opts);
+      if (!s.unavailable) {
+        setups_.push_back(std::make_unique<SetUp>(s.bench, s.opts));
+        any_available_ = true;
+      }
+    }
+  }
+
+  bool any_available() const { return any_available_; }
+
+  // Pair `k`; `before_run(side)` is called before each run, `label` names it for progress.
+  void pair(int k, bool measured, const std::function<void(size_t side)>& before_run) {
+    if (!any_available_) return;
+    if (measured && !measuring_) {
+      first_ = sampler_.sample();
+      measuring_ = true;
+    }
+    int position = 0;
+    for (size_t i : pair_order(sides_.size(), k)) {
+      Side& s = sides_[i];
+      if (s.unavailable) continue;
+      if (before_run) before_run(i);
+      const EnvPoint before = sampler_.sample();
+      RunResult r = s.bench.run_once(s.opts);
+      const EnvPoint after = sampler_.sample();
+      if (!measured) continue;
+      json e = env_delta(before, after);
+      if (sides_.size() > 1) e["position_in_pair"] = position++;
+      auto why = run_disturbance(e);
+      if (why) r.disturbed = r.disturbed ? *r.disturbed + "; " + *why : *why;
+      s.run_env.push_back(std::move(e));
+      s.runs.push_back(std::move(r));
+    }
+  }
+
+  std::vector<json> finish() {
+    const EnvPoint last = measuring_ ? sampler_.sample() : EnvPoint{};
+    while (!setups_.empty()) setups_.pop_back();  // teardown now, last set up first
+    std::vector<json> results;
+    for (auto& s : sides_) {
+      json e = env_;
+      if (measuring_) {
+        const json whole = env_delta(first_, last);
+        e["steal_pct"] = whole["steal_pct"];
+        e["duration_s"] = whole["seconds"];
+        e["throttled"] = {{"nr_throttled", whole["nr_throttled"]}, {"throttled_usec", whole["throttled_usec"]}};
+      } else {
+        e["steal_pct"] = nullptr;
+      }
+      json disturbed = json::array();
+      for (size_t i = 0; i < s.runs.size(); ++i)
+        if (s.runs[i].disturbed) disturbed.push_back({{"run", i}, {"reason", *s.runs[i].disturbed}});
+      e["disturbed_runs"] = disturbed;
+      results.push_back(build_result(s, e));
+    }
+    return results;
+  }
+
+ private:
+  std::vector<Side>& sides_;
+  const EnvSampler sampler_;
+  json env_;
+  std::vector<std::unique_ptr<SetUp>> setups_;
+  bool any_available_ = false, measuring_ = false;
+  EnvPoint first_{};
+};
+
 // Runs every side in turn, warm-ups first, and returns one result per side.
 std::vector<json> run_sides(const Host& host, std::vector<Side>& sides, const RunConfig& cfg) {
-  if (cfg.reps < 1 || cfg.reps > 10000) throw InputError("--reps must be 1..10000");
-  if (cfg.warmup < 0 || cfg.warmup > 1000) throw InputError("--warmup must be 0..1000");
-  const EnvSampler sampler(host);
-  json env = static_env(host, sampler);
-  env["reps"] = cfg.reps;
-  env["warmup"] = cfg.warmup;
-  env["interleaved"] = sides.size() > 1;
-  if (sides.size() > 1) env["order"] = "ABBA alternating";
-
-  std::vector<std::unique_ptr<SetUp>> setups;
-  bool any_available = false;
-  for (auto& s : sides) {
-    s.unavailable = s.bench.unavailable(host, s.opts);
-    if (!s.unavailable) {
-      setups.push_back(std::make_unique<SetUp>(s.bench, s.opts));
-      any_available = true;
-    }
-  }
-  EnvPoint first{}, last{};
-  if (any_available) {
-    auto step = [&](const std::string& label, bool measured, int k) {
-      int position = 0;
-      for (size_t i : pair_order(sides.size(), k)) {
-        Side& s = sides[i];
-        if (s.unavailable) continue;
-        if (cfg.progress) cfg.progress(s.bench.name(), label);
-        const EnvPoint before = sampler.sample();
-        RunResult r = s.bench.run_once(s.opts);
-        const EnvPoint after = sampler.sample();
-        if (!measured) continue;
-        json e = env_delta(before, after);
-        if (sides.size() > 1) e["position_in_pair"] = position++;
-        auto why = run_disturbance(e);
-        if (why) r.disturbed = r.disturbed ? *r.disturbed + "; " + *why : *why;
-        s.run_env.push_back(std::move(e));
-        s.runs.push_back(std::move(r));
-      }
-    };
-    for (int w = 0; w < cfg.warmup; ++w)
-      step("warm-up " + std::to_string(w + 1) + "/" + std::to_string(cfg.warmup), false, w);
-    first = sampler.sample();
-    for (int i = 0; i < cfg.reps; ++i) step("run " + std::to_string(i + 1) + "/" + std::to_string(cfg.reps), true, i);
-    last = sampler.sample();
-  }
-  while (!setups.empty()) setups.pop_back();  // teardown now, last set up first
-
-  std::vector<json> results;
-  for (auto& s : sides) {
-    json e = env;
-    if (any_available) {
-      const json whole = env_delta(first, last);
-      e["steal_pct"] = whole["steal_pct"];
-      e["duration_s"] = whole["seconds"];
-      e["throttled"] = {{"nr_throttled", whole["nr_throttled"]}, {"throttled_usec", whole["throttled_usec"]}};
-    } else {
-      e["steal_pct"] = nullptr;
-    }
-    json disturbed = json::array();
-    for (size_t i = 0; i < s.runs.size(); ++i)
-      if (s.runs[i].disturbed) disturbed.push_back({{"run", i}, {"reason", *s.runs[i].disturbed}});
-    e["disturbed_runs"] = disturbed;
-    results.push_back(build_result(s, e));
-  }
-  return results;
+  Session session(host, sides, cfg.reps, cfg.warmup);
+  auto step = [&](const std::string& label, bool measured, int k) {
+    session.pair(k, measured, [&](size_t i) {
+      if (cfg.progress) cfg.progress(sides[i].bench.name(), label);
+    });
+  };
+  for (int w = 0; w < cfg.warmup; ++w)
+    step("warm-up " + std::to_string(w + 1) + "/" + std::to_string(cfg.warmup), false, w);
+  for (int i = 0; i < cfg.reps; ++i) step("run " + std::to_string(i + 1) + "/" + std::to_string(cfg.reps), true, i);
+  return session.finish();
 }
 
 std::string percent(double share) {
@@ -365,6 +393,45 @@ AbResult run_ab(const Host& host, const std::string& bench, const Options& opts_
   auto a = make_bench(bench);
   auto b = make_bench(bench);
   return run_ab(host, *a, *b, opts_a, opts_b, cfg);
+}
+
+struct PairedRuns::Impl {
+  std::unique_ptr<Benchmark> a, b;
+  Options opts_a, opts_b;
+  std::vector<Side> sides;
+  std::optional<Session> session;
+};
+
+PairedRuns::PairedRuns(const Host& host, const std::string& bench, const Options& opts_a, const Options& opts_b,
+                       int reps, int warmup)
+    : impl_(std::make_unique<Impl>()) {
+  impl_->a = make_bench(bench);
+  impl_->b = make_bench(bench);
+  impl_->opts_a = opts_a;
+  impl_->opts_b = opts_b;
+  impl_->sides.push_back({*impl_->a, impl_->opts_a, std::nullopt, {}, {}});
+  impl_->sides.push_back({*impl_->b, impl_->opts_b, std::nullopt, {}, {}});
+  impl_->session.emplace(host, impl_->sides, reps, warmup);
+}
+
+PairedRuns::~PairedRuns() = default;
+
+std::optional<std::string> PairedRuns::unavailable() const {
+  for (const auto& s : impl_->sides)
+    if (s.unavailable) return s.unavailable;
+  return std::nullopt;
+}
+
+void PairedRuns::pair(int k, bool measured, const std::function<void(int side)>& before_run) {
+  if (unavailable()) return;
+  impl_->session->pair(k, measured, [&](size_t i) { before_run(static_cast<int>(i)); });
+}
+
+AbResult PairedRuns::finish() {
+  auto r = impl_->session->finish();
+  r[0]["env"]["position"] = "A";
+  r[1]["env"]["position"] = "B";
+  return {std::move(r[0]), std::move(r[1])};
 }
 
 }  // namespace tunectl::bench

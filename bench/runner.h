@@ -5,6 +5,7 @@
 // JSON (schema "tunectl.bench/1").
 #pragma once
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -60,5 +61,23 @@ AbResult run_ab(const Host& host, Benchmark& bench_a, Benchmark& bench_b, const 
 // The same for a registered benchmark: two instances made by make_bench(name).
 AbResult run_ab(const Host& host, const std::string& bench, const Options& opts_a, const Options& opts_b,
                 const RunConfig& cfg);
+
+// run_ab's two sides driven pair by pair by the caller: an audit interleaves its benchmarks round
+// by round and switches the host's state before each run. Both sides are set up on construction
+// (after the availability check) and torn down by finish() or the destructor.
+class PairedRuns {
+ public:
+  PairedRuns(const Host& host, const std::string& bench, const Options& a, const Options& b, int reps, int warmup);
+  ~PairedRuns();
+  std::optional<std::string> unavailable() const;  // either side's reason; then pair() does nothing
+  // Pair k (A B for even k, B A for odd); before_run(0 = A, 1 = B) is called before each run.
+  // Warm-up pairs (measured = false) are not recorded.
+  void pair(int k, bool measured, const std::function<void(int side)>& before_run);
+  AbResult finish();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
 
 }  // namespace tunectl::bench

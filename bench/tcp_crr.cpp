@@ -85,6 +85,17 @@ class TcpCrr : public Benchmark {
     o.insert(o.end(), cpus.begin(), cpus.end());
     return o;
   }
+  double estimated_seconds(const Options& opts) const override {
+    return opts.number("duration") + 0.05;
+  }
+  // Normal closes leave every connection in TIME_WAIT for 60 s, so runs in a row share one port
+  // budget: split it between them.
+  void fit_to_runs(const Host& host, std::map<std::string, std::string>& given, int runs) const override {
+    if (given.count("max-conns") || given.count("max_conns")) return;
+    const int64_t left = ephemeral_ports(host) / kPortBudgetDivisor - sockstat_tcp(host).at("tw");
+    const int64_t share = left / std::max(1, runs);
+    given["max-conns"] = std::to_string(std::max<int64_t>(1, std::min<int64_t>(2000, share)));
+  }
   std::vector<MetricSpec> metrics() const override {
     return {{"conn_per_s", "1/s", true},
             {"time_wait_left", "sockets", false},

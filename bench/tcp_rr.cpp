@@ -30,6 +30,9 @@ class TcpRr : public Benchmark {
     for (auto& v : {cpu_option_specs(), keepalive_option_specs()}) o.insert(o.end(), v.begin(), v.end());
     return o;
   }
+  double estimated_seconds(const Options& opts) const override {
+    return opts.number("duration") + 0.05;  // connect and thread start
+  }
   std::vector<MetricSpec> metrics() const override {
     return {{"rtt_p50_us", "us", false}, {"rtt_p90_us", "us", false}, {"rtt_p99_us", "us", false},
             {"rtt_p999_us", "us", false}, {"tps", "1/s", true}};

@@ -164,6 +164,10 @@ class Wakeup : public Benchmark {
             {"interval-us", "1000", "timer interval in usec (50..1000000)"},
             {"fifo", "0", "run the threads SCHED_FIFO 80 with mlockall (root only)", true}};
   }
+  double estimated_seconds(const Options& opts) const override {
+    // ~20 us per ping-pong wakeup, plus the timer expiries at their interval.
+    return 20e-6 * opts.number("samples") + opts.number("timer-samples") * opts.number("interval-us") * 1e-6;
+  }
   std::vector<MetricSpec> metrics() const override {
     return {{"wakeup_p50_us", "us", false},         {"wakeup_p99_us", "us", false},
             {"wakeup_max_us", "us", false},         {"timer_overshoot_p50_us", "us", false},

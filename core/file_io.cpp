@@ -5,9 +5,12 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <optional>
+#include <vector>
 
+#include "core/errors.h"
 #include "core/unique_fd.h"
 
 namespace tunectl {
@@ -91,6 +94,36 @@ ReadResult read_regular_file(const std::string& path, size_t max_bytes) {
   }
   r.ok = true;
   return r;
+}
+
+void write_file_atomically(const std::string& path, const std::string& text) {
+  const auto slash = path.rfind('/');
+  const std::string dir = slash == std::string::npos ? "." : slash == 0 ? "/" : path.substr(0, slash);
+  const std::string name = slash == std::string::npos ? path : path.substr(slash + 1);
+  std::string tmp = (slash == std::string::npos ? "" : path.substr(0, slash + 1)) + "." + name + ".XXXXXX";
+  std::vector<char> templ(tmp.begin(), tmp.end());
+  templ.push_back('\0');
+  UniqueFd fd(::mkostemp(templ.data(), O_CLOEXEC));  // O_EXCL: never follows or reuses a planted file
+  if (!fd.valid()) throw Error(path + ": " + std::strerror(errno));
+  tmp = templ.data();
+  const auto fail = [&](int err) {
+    fd.reset();
+    ::unlink(tmp.c_str());
+    throw Error(path + ": " + std::strerror(err));
+  };
+  if (::fchmod(fd.get(), 0644) != 0) fail(errno);  // mkstemp makes 0600; a collector may run as another user
+  for (size_t done = 0; done < text.size();) {
+    const ssize_t n = ::write(fd.get(), text.data() + done, text.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) fail(errno);
+    done += static_cast<size_t>(n);
+  }
+  if (::fsync(fd.get()) != 0) fail(errno);
+  if (::close(fd.release()) != 0) fail(errno);
+  if (::rename(tmp.c_str(), path.c_str()) != 0) fail(errno);
+  // The rename itself is only durable once the directory is.
+  UniqueFd d(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!d.valid() || ::fsync(d.get()) != 0) throw Error(path + ": " + std::strerror(errno));
 }
 
 }  // namespace tunectl

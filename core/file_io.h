@@ -1,6 +1,7 @@
 // Reading a whole file: the one read loop (Host::read uses it for kernel files) and the safe way to
 // read a file a user or another process names — profiles, journals, benchmark results — which may
 // turn out to be a FIFO (would block forever), a device (/dev/zero never ends) or simply huge.
+// And the one way to write a whole file that readers must never see half-written.
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -27,5 +28,11 @@ int read_all(int fd, std::string& out, size_t max_bytes = SIZE_MAX);
 //   EINVAL                    "<path>: not a regular file (FIFO)" — also devices and sockets
 //   EFBIG                     "<path>: larger than 1 MiB"
 ReadResult read_regular_file(const std::string& path, size_t max_bytes);
+
+// Replaces `path` with `text` (mode 0644) so that a reader sees the old file or the new one, never
+// a part: a temporary file in the same directory (".<name>.XXXXXX", so a collector globbing
+// "*.prom" skips it), fsync, rename, fsync of the directory. The directory must exist. Throws
+// Error "<path>: <strerror>"; the temporary file is removed on failure.
+void write_file_atomically(const std::string& path, const std::string& text);
 
 }  // namespace tunectl

@@ -8,9 +8,10 @@ packages=(
   build-essential cmake pkg-config git
   libboost-program-options-dev nlohmann-json3-dev
   libnl-3-dev libnl-route-3-dev libnl-genl-3-dev libnl-idiag-3-dev
-  pybind11-dev python3-pybind11 python3-dev python3-pytest
+  pybind11-dev python3-pybind11 python3-dev python3-pytest python3-jsonschema
   libgtest-dev googletest libbenchmark-dev clang
   iproute2 ethtool numactl hwloc-nox util-linux procps e2fsprogs
+  chromium
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -78,7 +78,7 @@ def helps() -> dict[str, str]:
 # --- help ----------------------------------------------------------------------------------------
 
 def test_top_level_help_lists_every_registered_verb():
-    assert sorted(verbs()) == sorted(REGISTERED) and len(REGISTERED) == 8
+    assert sorted(verbs()) == sorted(REGISTERED) and len(REGISTERED) == 11
 
 
 def test_help_alone_is_the_top_level_help():
@@ -157,8 +157,8 @@ def test_sub_commands_still_run(fixture_copy):
 
 # --- common options ------------------------------------------------------------------------------
 
-ROOT_PAGES = {"probe", "plan", "apply", "rollback", "history", "verify", "profiles list", "profiles show"}
-STATE_DIR_PAGES = {"apply", "rollback", "history"}
+ROOT_PAGES = {"probe", "plan", "apply", "rollback", "history", "verify", "profiles list", "profiles show", "audit"}
+STATE_DIR_PAGES = {"apply", "rollback", "history", "audit"}
 
 
 @pytest.mark.parametrize("option,pages", [

@@ -129,4 +129,23 @@ std::string TempTree::copy_fixture(const std::string& name) const {
   return dst;
 }
 
+std::map<std::string, std::string> tree_state(const std::string& root) {
+  namespace fs = std::filesystem;
+  std::map<std::string, std::string> out;
+  for (auto it = fs::recursive_directory_iterator(root); it != fs::recursive_directory_iterator(); ++it) {
+    const fs::path p = it->path();
+    struct stat st {};
+    ::lstat(p.c_str(), &st);
+    std::string v = std::to_string(st.st_mode);
+    if (it->is_symlink()) {
+      v += " -> " + fs::read_symlink(p).string();
+    } else if (it->is_regular_file()) {
+      std::ifstream in(p, std::ios::binary);
+      v += ":" + std::string(std::istreambuf_iterator<char>(in), {});
+    }
+    out[fs::relative(p, root).string()] = v;
+  }
+  return out;
+}
+
 }  // namespace tunectl::test

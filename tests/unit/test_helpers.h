@@ -2,12 +2,17 @@
 #pragma once
 #include <chrono>
 #include <functional>
+#include <map>
 #include <string>
 
 namespace tunectl::test {
 
 // tests/fixtures/hosts/<name> in the source tree.
 std::string fixture_host(const std::string& name);
+
+// Every entry of a tree: relative path -> mode and contents (or link target); links are not
+// followed (sysfs trees have cycles). Equal states mean a tree came back byte for byte.
+std::map<std::string, std::string> tree_state(const std::string& root);
 
 // Calls `fn`, which reads the FIFO at `fifo`, on another thread and waits at most `limit`. False
 // when `fn` was still blocked (the FIFO then gets a writer so that `fn` ends and the test does not

@@ -10,6 +10,7 @@
 #include "core/json_check.h"
 #include "tuner/knobs/knob.h"
 #include "tuner/profile/conditions.h"
+#include "tuner/profile/verify_section.h"
 
 namespace tunectl {
 namespace {
@@ -147,32 +148,6 @@ json canonical_policy(const ProfileSection& sec, const json& v, const std::strin
   if (!p.why.empty()) out["why"] = p.why;
   if (!p.source.empty()) out["source"] = p.source;
   if (!p.when.is_null()) out["when"] = p.when;
-  return out;
-}
-
-json canonical_verify(const json& v, const std::string& at) {
-  require_object(v, at);
-  only_keys(v, at, {"effects", "bench"});
-  json out = {{"effects", true}, {"bench", json::array()}};
-  if (v.contains("effects")) out["effects"] = bool_field(v["effects"], sub(at, "effects"));
-  if (v.contains("bench")) {
-    const std::string bat = sub(at, "bench");
-    if (!v["bench"].is_array() || v["bench"].size() > 64) throw JsonError(bat, "must be a list of at most 64 benchmarks");
-    for (size_t i = 0; i < v["bench"].size(); ++i) {
-      const json& b = v["bench"][i];
-      const std::string iat = sub(bat, std::to_string(i));
-      require_object(b, iat);
-      only_keys(b, iat, {"suite", "expect", "why"});
-      if (!b.contains("suite") || !b["suite"].is_string()) throw JsonError(sub(iat, "suite"), "must be a benchmark suite name");
-      check_name(b["suite"].get<std::string>(), sub(iat, "suite"), "suite", "", 64);
-      const std::string expect = b.contains("expect") && b["expect"].is_string() ? b["expect"].get<std::string>() : "";
-      if (expect != "improved" && expect != "no-regression")
-        throw JsonError(sub(iat, "expect"), "must be \"improved\" or \"no-regression\"");
-      json item = {{"suite", b["suite"]}, {"expect", expect}};
-      if (b.contains("why")) item["why"] = text_field(b["why"], sub(iat, "why"));
-      out["bench"].push_back(item);
-    }
-  }
   return out;
 }
 

@@ -6,7 +6,8 @@
 //    "nic":     {"<ifname glob>": {"channels.combined" | "rings.rx" | "coalesce.rx_usecs": SETTING}},
 //    "cgroups": {"/work.slice": {"create": true, "cpu.max": SETTING, "cpu.max.burst": SETTING}},
 //    "irq":     POLICY (numa-local | spread | pin), "rps": {...}, "xps": {...},
-//    "verify":  {"effects": true, "bench": [{"suite": "tcp_rr", "expect": "improved"}]}}
+//    "verify":  {"effects": true, "bench": [{"bench": "tcp_rr", "metric": "rtt_p50_us", "expect": "improved"}]}}
+//                                (tuner/profile/verify_section.h)
 //   SETTING = scalar | {"value": scalar, "why": "...", "source": "...", "when": COND}
 //
 // Every setting maps to a knob address that make_knob accepts and whose validate() accepts the

@@ -20,9 +20,11 @@ from ._records import Record  # noqa: F401
 from ._probe import Snapshot, probe  # noqa: F401
 from ._tuner import *  # noqa: F401,F403
 from ._bench import *  # noqa: F401,F403
-from . import _tuner, _bench
+from ._audit import *  # noqa: F401,F403
+from ._diff import *  # noqa: F401,F403
+from . import _tuner, _bench, _audit, _diff
 
 __all__ = [
     "Error", "InputError", "ProfileError", "NotPermitted", "ApplyError", "TransactionError",
     "Record", "Snapshot", "probe", "__version__",
-] + list(_tuner.__all__) + list(_bench.__all__)
+] + list(_tuner.__all__) + list(_bench.__all__) + list(_audit.__all__) + list(_diff.__all__)

@@ -1,6 +1,6 @@
 # Type stubs for the native extension. The public API is the tunectl package (tunectl/__init__.py);
 # every function here returns JSON text that the thin Python layer wraps in Record objects.
-from typing import Dict, List, Optional, Tuple
+from typing import Callable, Dict, List, Optional, Tuple
 
 __version__: str
 
@@ -34,3 +34,14 @@ def bench_ab_json(name: str, options_a: Dict[str, str], options_b: Dict[str, str
                   warmup: int = 1) -> Tuple[str, str]: ...
 def bench_compare_json(a: str, b: str, noise_file: str = "", allow_underpowered: bool = False) -> str: ...
 def bench_load_result_json(path: str) -> str: ...
+
+# diff
+def diff_load_json(path: str) -> str: ...
+def diff_json(a: str, b: str, a_label: str = "A", b_label: str = "B", counters: bool = False) -> str: ...
+
+# audit
+def audit_json(profile: str, root: str = "/", state_dir: Optional[str] = None, benches: str = "auto",
+               bench_options: Dict[str, Dict[str, str]] = ..., rounds: int = 10, warmup: int = 1,
+               keep: bool = True, dry_run: bool = False, noise_file: Optional[str] = None,
+               out: Optional[str] = None, prometheus: Optional[str] = None,
+               progress: Optional[Callable[[dict], None]] = None) -> Tuple[str, int]: ...

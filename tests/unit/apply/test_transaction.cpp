@@ -19,26 +19,8 @@ namespace tunectl {
 namespace {
 
 using test::TempTree;
+using test::tree_state;
 namespace fs = std::filesystem;
-
-// Everything that makes a tree what it is: per path, kind + mode + content or link target.
-std::map<std::string, std::string> tree_state(const std::string& root) {
-  std::map<std::string, std::string> out;
-  for (auto it = fs::recursive_directory_iterator(root); it != fs::recursive_directory_iterator(); ++it) {
-    const std::string rel = fs::relative(it->path(), root).string();
-    struct stat st;
-    ::lstat(it->path().c_str(), &st);
-    std::string v = std::to_string(st.st_mode);
-    if (S_ISLNK(st.st_mode)) {
-      v += " -> " + fs::read_symlink(it->path()).string();
-    } else if (S_ISREG(st.st_mode)) {
-      std::ifstream in(it->path(), std::ios::binary);
-      v += ":" + std::string(std::istreambuf_iterator<char>(in), {});
-    }
-    out[rel] = v;
-  }
-  return out;
-}
 
 Change change(const std::string& knob, const std::string& value) {
   Change c;

@@ -26,6 +26,7 @@ class Fake : public Benchmark {
     return {{"base", "100", "value of the first run"}, {"step", "1", "added per run"}, {"fail-at", "-1", "throw on run N"},
             {"disturb", "0", "flag every run as disturbed", true}};
   }
+  double estimated_seconds(const Options&) const override { return 0.01; }
   std::vector<MetricSpec> metrics() const override { return {{"value", "ms", false}, {"rate", "1/s", true}}; }
   std::optional<std::string> unavailable(const Host&, const Options& o) const override {
     if (o.number("base") < 0) return std::string("negative base");

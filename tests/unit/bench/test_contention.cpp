@@ -226,6 +226,7 @@ class Tagged : public Benchmark {
   std::string name() const override { return "tagged"; }
   std::string summary() const override { return "logs its runs"; }
   std::vector<OptionSpec> options() const override { return {}; }
+  double estimated_seconds(const Options&) const override { return 0; }
   std::vector<MetricSpec> metrics() const override { return {{"value", "1", false}}; }
   std::optional<std::string> unavailable(const Host&, const Options&) const override { return std::nullopt; }
   RunResult run_once(const Options&) override {

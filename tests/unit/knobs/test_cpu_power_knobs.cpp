@@ -21,28 +21,7 @@ namespace tunectl {
 namespace {
 namespace fs = std::filesystem;
 using test::TempTree;
-
-// Every entry of a tree: relative path -> kind, mode and contents (or link target); links are
-// not followed (sysfs trees have cycles).
-std::map<std::string, std::string> tree_state(const std::string& root) {
-  std::map<std::string, std::string> out;
-  for (auto it = fs::recursive_directory_iterator(root); it != fs::recursive_directory_iterator(); ++it) {
-    const fs::path p = it->path();
-    struct stat st {};
-    ::lstat(p.c_str(), &st);
-    std::string v = std::to_string(st.st_mode);
-    if (it->is_symlink()) {
-      v += " -> " + fs::read_symlink(p).string();
-    } else if (it->is_regular_file()) {
-      std::ifstream in(p, std::ios::binary);
-      std::stringstream ss;
-      ss << in.rdbuf();
-      v += " " + ss.str();
-    }
-    out[fs::relative(p, root).string()] = v;
-  }
-  return out;
-}
+using test::tree_state;
 
 // Copying a fixture tree takes seconds, so each is copied once per test program and shared:
 // every test leaves the copy exactly as it found it, and the tests that write prove it.

@@ -1,0 +1,243 @@
+"""`tunectl audit` on the live kernel, safely: net sysctls only inside a private network namespace,
+THP on the live host restored in a finally block. Covers a change with a real effect (passes, kept
+or rolled back as asked), a no-op expected to improve (must fail, not flatter), a regression (THP
+off, seen by page_fault), interruptions (SIGTERM at random points restores; SIGKILL leaves an open
+transaction that refuses a second audit until `tunectl rollback` restores byte for byte), the dry
+run, input errors, the report files against docs/schemas/audit.schema.json, and the Python API.
+Runs as root (scripts/test.sh).
+"""
+from __future__ import annotations
+
+import json
+import random
+import re
+import subprocess
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from conftest import SOURCE_DIR, TUNECTL_BIN, run_cli
+
+pytestmark = pytest.mark.usefixtures("as_root")
+
+THP = Path("/sys/kernel/mm/transparent_hugepage/enabled")
+PROFILES = SOURCE_DIR / "tests" / "fixtures" / "profiles"
+SCHEMA = json.loads((SOURCE_DIR / "docs" / "schemas" / "audit.schema.json").read_text())
+TW = "/proc/sys/net/ipv4/tcp_max_tw_buckets"
+KEEPALIVE = "/proc/sys/net/ipv4/tcp_keepalive_time"
+
+
+def in_netns(script: str, timeout: float = 300) -> dict[str, str]:
+    """Runs `script` in a fresh network namespace (loopback up); returns its `key value` lines."""
+    r = subprocess.run(["unshare", "-n", "sh", "-c", "ip link set lo up\n" + script], capture_output=True, text=True,
+                       timeout=timeout)
+    assert r.returncode == 0, (r.stdout, r.stderr)
+    return {k: v for k, _, v in (line.partition(" ") for line in r.stdout.splitlines())}
+
+
+def audit_cmd(profile: str, tmp: Path, *extra: str, rounds: int = 5) -> str:
+    return (f"{TUNECTL_BIN} audit -p {PROFILES / profile} --benches none --rounds {rounds} --state-dir {tmp}/state "
+            f"--out {tmp}/out {' '.join(extra)}")
+
+
+@pytest.fixture
+def thp_restored():
+    before = THP.read_text()
+    yield before
+    if THP.read_text() != before:
+        THP.write_text(before[before.index("[") + 1:before.index("]")])
+        pytest.fail(f"THP was left as {THP.read_text().strip()!r}")
+
+
+def check_report(out: Path) -> dict:
+    report = json.loads((out / "report.json").read_text())
+    jsonschema.validate(report, SCHEMA)
+    md = (out / "report.md").read_text()
+    html = (out / "report.html").read_text()
+    assert report["outcome"]["summary"].split(": ", 1)[1][:60] in md
+    assert "<svg" in html and "http://" not in html.replace('xmlns="http://www.w3.org/2000/svg"', "")
+    # One mark per run and side for every metric of every benchmark that ran.
+    for b in report["benchmarks"]:
+        if b["unavailable"] is None:
+            for metric in b["a"]["metrics"]:
+                for side, key in (("before", "a"), ("after", "b")):
+                    runs = [v for v in b[key]["metrics"][metric]["runs"] if v is not None]
+                    marks = re.findall(rf'<circle[^>]*class="run[^"]*"[^>]*data-bench="{b["bench"]}"[^>]*'
+                                       rf'data-metric="{metric}"[^>]*data-side="{side}"', html)
+                    assert len(marks) == len(runs), (b["bench"], metric, side)
+    return report
+
+
+def test_a_real_effect_passes_and_is_kept(tmp_path):
+    out = in_netns(f"""
+echo before $(cat {TW})
+{audit_cmd("audit-tw-buckets.json", tmp_path)} > {tmp_path}/stdout; echo rc $?
+echo after $(cat {TW})
+{TUNECTL_BIN} history --state-dir {tmp_path}/state --json > {tmp_path}/history.json
+""")
+    assert out["rc"] == "0", (tmp_path / "stdout").read_text()
+    assert out["after"] == "0" and out["before"] != "0", out  # kept
+    report = check_report(tmp_path / "out")
+    assert report["outcome"]["passed"] is True and report["end_state"] == "kept"
+    assert report["duration_s"] > 0 and report["finished_at"] > report["started_at"]
+    (exp,) = report["expectations"]
+    assert exp["met"] and exp["verdict"] == "improved" and exp["effect_shown"] >= 0.5, exp
+    crr = report["benchmarks"][0]
+    assert crr["bench"] == "tcp_crr" and crr["b"]["metrics"]["time_wait_left"]["median"] == 0
+    # Interleaved: the state changes at least once a round (all-before-then-after would be 1 switch).
+    assert report["transaction"]["state"] == "applied" and report["transaction"]["switches"] >= 5
+    history = json.loads((tmp_path / "history.json").read_text())["transactions"]
+    assert [t["state"] for t in history] == ["applied"]  # one record for all the switches
+    assert (tmp_path / "stdout").read_text().startswith("passed: 1 expectation met, no regression")
+
+
+def test_rollback_always_restores_even_when_it_passed(tmp_path):
+    out = in_netns(f"""
+echo before $(cat {TW})
+{audit_cmd("audit-tw-buckets.json", tmp_path, "--rollback", "--json")} > {tmp_path}/report.json; echo rc $?
+echo after $(cat {TW})
+""")
+    assert out["rc"] == "0"
+    assert out["after"] == out["before"]
+    report = json.loads((tmp_path / "report.json").read_text())
+    jsonschema.validate(report, SCHEMA)
+    assert report["outcome"]["passed"] is True and report["end_state"] == "rolled-back"
+    assert report["options"]["end"] == "rollback"
+
+
+def test_a_no_op_expected_to_improve_fails_and_is_rolled_back(tmp_path):
+    out = in_netns(f"""
+echo before $(cat {KEEPALIVE})
+{audit_cmd("audit-noop.json", tmp_path)} > {tmp_path}/stdout; echo rc $?
+echo after $(cat {KEEPALIVE})
+""")
+    assert out["rc"] == "1", (tmp_path / "stdout").read_text()
+    assert out["after"] == out["before"] == "7200"
+    report = check_report(tmp_path / "out")
+    (exp,) = report["expectations"]
+    assert not exp["met"] and exp["verdict"] in ("no change", "inconclusive"), exp
+    assert report["outcome"]["passed"] is False and report["end_state"] == "rolled-back"
+    assert report["outcome"]["summary"].startswith("failed: tcp_rr rtt_p50_us improved: not shown")
+
+
+def test_thp_off_regresses_page_faults_fails_and_restores_thp(tmp_path, thp_restored):
+    out = in_netns(f"""
+{audit_cmd("audit-thp-net.json", tmp_path, rounds=6)} > {tmp_path}/stdout; echo rc $?
+echo tw $(cat {TW})
+""")
+    assert THP.read_text() == thp_restored
+    assert out["rc"] == "1", (tmp_path / "stdout").read_text()
+    assert out["tw"] != "0"
+    report = check_report(tmp_path / "out")
+    regressed = {(r["bench"], r["metric"]) for r in report["regressions"]}
+    assert ("page_fault", "gib_per_s_thp") in regressed, report["outcome"]
+    assert any("page_fault" in r and "regressed" in r for r in report["outcome"]["reasons"])
+    settings = {s["knob"]: s for s in report["settings"]}
+    assert settings["thp:enabled"]["before"] == "madvise" and settings["thp:enabled"]["after"] == "never"
+    assert settings["thp:enabled"]["read_back"].strip() == "always madvise [never]"
+
+
+@pytest.mark.parametrize("trial", range(3))
+def test_sigterm_at_a_random_point_restores_the_original(tmp_path, thp_restored, trial):
+    delay = random.Random(trial).uniform(0.2, 3.0)
+    out = in_netns(f"""
+echo before $(cat {TW})
+{audit_cmd("audit-thp-net.json", tmp_path, rounds=20)} > {tmp_path}/stdout 2> {tmp_path}/stderr &
+pid=$!
+sleep {delay:.2f}
+kill -TERM $pid
+wait $pid; echo rc $?
+echo after $(cat {TW})
+{TUNECTL_BIN} history --state-dir {tmp_path}/state --json > {tmp_path}/history.json
+""")
+    assert THP.read_text() == thp_restored
+    assert out["after"] == out["before"], out
+    assert out["rc"] == "130", (tmp_path / "stderr").read_text()
+    assert "interrupted" in (tmp_path / "stderr").read_text()
+    history = json.loads((tmp_path / "history.json").read_text())["transactions"]
+    assert [t["state"] for t in history] == ["rolled-back"]
+
+
+def test_sigkill_leaves_an_open_transaction_that_blocks_until_rolled_back(tmp_path, thp_restored):
+    files = [TW, str(THP)]
+    out = in_netns(f"""
+for f in {' '.join(files)}; do echo "before$f" "$(base64 -w0 < $f)"; done
+{audit_cmd("audit-thp-net.json", tmp_path, rounds=20)} > /dev/null 2>&1 &
+pid=$!
+sleep 1.5
+kill -KILL $pid; wait $pid
+echo state $(cat {THP} | tr ' ' _)
+{audit_cmd("audit-thp-net.json", tmp_path)} > /dev/null 2> {tmp_path}/second.err; echo second $?
+{TUNECTL_BIN} rollback --state-dir {tmp_path}/state > /dev/null; echo rollback $?
+for f in {' '.join(files)}; do echo "after$f" "$(base64 -w0 < $f)"; done
+""")
+    assert out["second"] == "2", (tmp_path / "second.err").read_text()
+    assert "is open" in (tmp_path / "second.err").read_text()
+    assert out["rollback"] == "0"
+    for f in files:
+        assert out["after" + f] == out["before" + f], f  # byte for byte
+    assert THP.read_text() == thp_restored
+
+
+def test_dry_run_estimates_and_writes_nothing(tmp_path):
+    r = run_cli("audit", "-p", str(PROFILES / "audit-thp-net.json"), "--dry-run", "--state-dir", str(tmp_path / "state"))
+    assert r.rc == 0, r
+    assert r.out.startswith("dry run: 2 change(s), 7 benchmark(s), about ")
+    assert "thp:enabled: madvise -> never" in r.out and "nothing was written" in r.out
+    assert not (tmp_path / "state").exists()
+    j = run_cli("audit", "-p", str(PROFILES / "audit-thp-net.json"), "--dry-run", "--json", "--benches", "none")
+    assert j.rc == 0
+    report = j.json()
+    jsonschema.validate(report, SCHEMA)
+    assert [b["bench"] for b in report["benchmarks_chosen"]] == ["tcp_crr", "page_fault"]
+    assert report["estimated_duration_s"] > 0 and report["outcome"]["verdict"] == "dry-run"
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--benches", "tcp_rr,nope"], "unknown benchmark 'nope'"),
+    (["--rounds", "3"], "pass --rounds 5 or more"),
+    (["--bench-option", "tcp_crr.no_such=1"], "unknown option --no-such for benchmark tcp_crr"),
+    (["--bench-option", "tcp_crr"], "expected NAME.KEY=VALUE"),
+    (["--keep", "--rollback"], "exclude each other"),
+])
+def test_input_errors_exit_2_before_anything_is_written(tmp_path, args, message):
+    r = run_cli("audit", "-p", str(PROFILES / "audit-tw-buckets.json"), "--state-dir", str(tmp_path / "state"), *args)
+    assert r.rc == 2, r
+    assert message in r.err and len(r.err.strip().splitlines()) == 1, r.err
+    assert not (tmp_path / "state").exists()
+
+
+def test_a_profile_naming_an_unknown_benchmark_is_a_profile_error(tmp_path):
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({"sysctl": {"net.ipv4.tcp_keepalive_time": 7000},
+                               "verify": {"bench": [{"bench": "tcp_rrr", "expect": "no-regression"}]}}))
+    r = run_cli("audit", "-p", str(bad), "--dry-run")
+    assert r.rc == 2
+    assert f"{bad}: /verify/bench/0/bench: unknown benchmark 'tcp_rrr'" in r.err
+
+
+def test_python_api_gives_the_same_report(tmp_path):
+    script = f"""
+import json, sys
+sys.path.insert(0, {str(Path(TUNECTL_BIN).parent / 'python')!r})
+import tunectl
+seen = []
+r = tunectl.audit({str(PROFILES / 'audit-tw-buckets.json')!r}, state_dir={str(tmp_path / 'state')!r}, benches="none",
+                  rounds=5, keep=False, out={str(tmp_path / 'out')!r}, progress=seen.append)
+print("passed", r.passed)
+print("exit", r.exit_code)
+print("end", r.end_state)
+print("progress", json.dumps(seen[-1]))
+try:
+    tunectl.audit({str(PROFILES / 'audit-tw-buckets.json')!r}, benches="nope", dry_run=True)
+except tunectl.InputError as e:
+    print("error", type(e).__name__)
+"""
+    out = in_netns(f"/usr/bin/python3 - <<'EOF'\n{script}\nEOF\n")
+    assert out["passed"] == "True" and out["exit"] == "0" and out["end"] == "rolled-back", out
+    progress = json.loads(out["progress"])
+    assert progress["round"] == 5 and progress["rounds"] == 5 and progress["bench"] == "tcp_crr"
+    assert progress["state"] in ("before", "after")
+    assert out["error"] == "InputError"
+    jsonschema.validate(json.loads((tmp_path / "out" / "report.json").read_text()), SCHEMA)

@@ -1,0 +1,158 @@
+#include "tuner/apply/engine_steps.h"
+
+#include <sys/statvfs.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <set>
+
+#include "core/errno_name.h"
+#include "core/errors.h"
+
+namespace tunectl::engine {
+namespace {
+
+// A read-only mount where a kind's files live (a container's /proc/sys) means no write can
+// succeed, so apply stops before touching anything instead of failing half-way.
+std::optional<std::string> read_only_mount(const Host& host, const std::string& address) {
+  const std::string& dir = knob_kind_of(address).kernel_dir;
+  if (dir.empty()) return std::nullopt;
+  struct statvfs vfs;
+  if (::statvfs(host.resolve(dir).c_str(), &vfs) != 0 || !(vfs.f_flag & ST_RDONLY)) return std::nullopt;
+  return dir + " is mounted read-only (a container?): " + address + " cannot be written; nothing was written";
+}
+
+}  // namespace
+
+std::string shown(const std::string& raw) { return json(raw).dump(-1, ' ', false, json::error_handler_t::replace); }
+
+Restore restore_one(const Host& host, const Entry& e) {
+  Restore r;
+  if (!e.before) return {true, {}, {}, {}};  // inside a container this transaction created: goes with it
+  const Knob& knob = *e.knob;
+  const std::string& before = *e.before;
+  ReadResult cur = knob.read_raw(host);
+  if (cur.ok) r.found = cur.data;
+  if (cur.ok && cur.data == before) {
+    r.ok = true;
+    r.restored = before;
+    return r;
+  }
+  WriteOutcome w = knob.restore(host, before);
+  if (!w.ok()) {
+    r.message = w.message.empty() ? knob.address() + ": " + std::strerror(w.err) : w.message;
+    return r;
+  }
+  ReadResult back = knob.read_raw(host);
+  if (!back.ok) {
+    r.message = knob.address() + ": cannot read back: " + back.error;
+    return r;
+  }
+  r.restored = back.data;
+  // Live kernel files may re-format what they were given; the normal forms must agree.
+  r.ok = back.data == before || knob.normalise_raw(back.data) == knob.normalise_raw(before);
+  if (!r.ok) r.message = knob.address() + ": read back " + shown(back.data) + " after restoring " + shown(before);
+  return r;
+}
+
+json restore_event(const Entry& e, const Restore& r) {
+  json ev = {{"event", r.ok ? "restored" : "restore-failed"}, {"index", e.index}};
+  if (r.found) ev["found_b64"] = base64_encode(*r.found);
+  if (r.restored) ev["restored_b64"] = base64_encode(*r.restored);
+  if (!r.ok) ev["message"] = r.message;
+  return ev;
+}
+
+void restore_all(const Host& host, JournalWriter& jw, const std::vector<Entry>& entries, const std::string& cause) {
+  json failed = json::array();
+  for (const auto& e : entries) {
+    const Restore r = restore_one(host, e);
+    if (!r.ok) failed.push_back(e.index);
+    jw.append(restore_event(e, r), false);
+  }
+  if (failed.empty())
+    jw.append({{"event", "state"}, {"state", "rolled-back"}, {"cause", cause}}, true);
+  else  // the transaction stays open: the host is in neither the old nor the new state
+    jw.append({{"event", "rollback-incomplete"}, {"cause", cause}, {"failed", failed}}, true);
+}
+
+std::vector<Entry> prepare(const Host& host, const Plan& plan, Plan& executed) {
+  std::vector<Entry> entries;
+  std::set<std::string> planned;  // addresses written earlier in this plan
+  for (const Change& c : plan.changes) {
+    auto knob = make_knob(c.knob);
+    if (auto ro = read_only_mount(host, c.knob)) throw NotPermitted(*ro);
+    const auto container = knob->container();
+    const bool new_container = container && planned.count(*container);
+    planned.insert(c.knob);
+    if (!new_container) {
+      if (auto why = knob->not_settable(host)) {
+        Change s = c;
+        s.status = ChangeStatus::kNotSettable;
+        s.reason = *why;
+        executed.skipped.push_back(std::move(s));
+        continue;
+      }
+    }
+    if (auto bad = new_container ? knob->validate(c.value) : knob->validate_for(host, c.value))
+      throw InputError(c.knob + ": " + *bad);
+    ReadResult before = knob->read_raw(host);
+    Entry e{entries.size(), std::move(knob), std::nullopt};
+    if (before.ok)
+      e.before = std::move(before.data);
+    else if (!(new_container && before.err == ENOENT))  // absent until its container is made
+      throw ApplyError(c.knob + ": cannot read its current value (" + before.error + "); nothing was written");
+    entries.push_back(std::move(e));
+    executed.changes.push_back(c);
+  }
+  return entries;
+}
+
+JournalHeader make_header(const Host& host, const Plan& executed, const std::vector<Entry>& entries,
+                          const std::string& state_dir) {
+  JournalHeader h;
+  do {
+    h.id = new_transaction_id();
+  } while (::access((journal_dir(state_dir) + "/" + h.id + ".journal").c_str(), F_OK) == 0);
+  h.profile = executed.profile;
+  h.profile_digest = executed.profile_digest;
+  h.root = canonical_root(host.root());
+  h.started_at = utc_now();
+  h.pid = static_cast<int>(::getpid());
+  h.plan = executed;
+  for (const auto& e : entries) h.knobs.push_back({e.index, e.knob->address(), executed.changes[e.index].value, e.before});
+  return h;
+}
+
+json write_one(const Host& host, const Entry& e, const std::string& value) {
+  const Knob& knob = *e.knob;
+  json failed = {{"event", "failed"}, {"index", e.index}};
+  auto fail_errno = [&](int err, const std::string& message) {
+    failed["errno"] = err;
+    failed["errno_name"] = errno_name(err);
+    failed["message"] = message.empty() ? knob.address() + ": " + std::strerror(err) : message;
+  };
+  const WriteOutcome w = knob.write(host, value);
+  ReadResult back;
+  Effect effect;
+  if (!w.ok()) {
+    fail_errno(w.err, w.message);
+  } else if (back = knob.read_raw(host); !back.ok) {
+    fail_errno(back.err, knob.address() + ": cannot read back: " + back.error);
+  } else if (!knob.matches(back.data, value)) {
+    failed["after_b64"] = base64_encode(back.data);
+    failed["message"] = knob.address() + ": wrote " + shown(value) + " but it reads back as " + shown(back.data);
+  } else if (effect = knob.check_effect(host, value); effect.status == EffectStatus::kFailed) {
+    failed["after_b64"] = base64_encode(back.data);
+    failed["message"] = knob.address() + ": the value reads back but has no effect: " + effect.detail;
+  } else {
+    json ev = {{"event", "written"}, {"index", e.index}, {"after_b64", base64_encode(back.data)},
+               {"effect", to_string(effect.status)}};
+    if (!effect.detail.empty()) ev["effect_detail"] = effect.detail;
+    return ev;
+  }
+  return failed;
+}
+
+}  // namespace tunectl::engine
