@@ -10,6 +10,7 @@
 
 #include "audit/expectations.h"
 #include "audit/irq_heatmap.h"
+#include "audit/report_rows.h"
 #include "bench/calibration.h"
 #include "bench/compare.h"
 #include "bench/runner.h"
@@ -31,12 +32,6 @@ using Clock = std::chrono::steady_clock;
 constexpr auto kEffectWait = std::chrono::seconds(2);
 constexpr auto kEffectPoll = std::chrono::milliseconds(100);
 
-json options_json(const BenchOptions& o) {
-  json j = json::object();
-  for (const auto& [k, v] : o) j[k] = v;
-  return j;
-}
-
 bench::Options resolved(const std::string& name, const BenchOptions& given) {
   auto b = bench::make_bench(name);
   return bench::resolve_options(*b, given);
@@ -53,28 +48,6 @@ double estimated_run_seconds(const BenchChoice& c) {
   return (b->estimated_seconds(resolved(c.bench, c.options_a)) + b->estimated_seconds(resolved(c.bench, c.options_b))) / 2;
 }
 
-std::string seconds_text(double s) {
-  std::ostringstream o;
-  if (s < 120) o << static_cast<int>(s + 0.5) << " s";
-  else o << static_cast<int>(s / 60 + 0.5) << " min";
-  return o.str();
-}
-
-json loadavg(const Host& host) {
-  const auto la = host.read_trimmed("/proc/loadavg");
-  if (!la) return nullptr;
-  const auto f = split_ws(*la);
-  json out = json::array();
-  for (size_t i = 0; i < 3 && i < f.size(); ++i) out.push_back(std::stod(f[i]));
-  return out;
-}
-
-json host_json(const Snapshot& s, const std::string& root) {
-  return {{"hostname", s.host.hostname}, {"kernel", s.host.kernel}, {"root", root == "/" ? "live host" : root},
-          {"cpus", s.topology ? json(s.topology->cpus.size()) : json()},
-          {"numa_nodes", s.topology ? json(s.topology->nodes.size()) : json()}};
-}
-
 // One benchmark of the audit: its choice, its paired runs, its result.
 struct Bench {
   BenchChoice choice;
@@ -82,44 +55,6 @@ struct Bench {
   std::string unavailable;
   json a, b, comparison;
 };
-
-// The report's settings rows: one per planned change, what the audit saw of it.
-json settings_json(const Plan& plan, const std::vector<ToggledKnob>& knobs, bool written) {
-  json rows = json::array();
-  for (size_t i = 0; i < plan.changes.size(); ++i) {
-    const Change& c = plan.changes[i];
-    const ToggledKnob* k = i < knobs.size() ? &knobs[i] : nullptr;
-    rows.push_back({{"knob", c.knob}, {"before", c.current}, {"after", c.desired}, {"value", c.value}, {"why", c.why},
-                    {"source", c.source}, {"written", written && k && k->after.has_value()},
-                    {"read_back", k && k->after ? json(*k->after) : json()},
-                    {"effect", k ? json(k->effect) : json("not-applicable")},
-                    {"effect_detail", k ? json(k->effect_detail) : json("")}});
-  }
-  return rows;
-}
-
-json plan_summary(const Plan& plan) {
-  json j = plan;
-  return j;
-}
-
-std::string summary_line(bool passed, const AuditVerdict& v, const json& counts, const std::string& end) {
-  std::ostringstream s;
-  if (passed) {
-    s << "passed: ";
-    const int exp = static_cast<int>(v.expectations.size());
-    if (exp) s << exp << " expectation" << (exp == 1 ? "" : "s") << " met, ";
-    s << "no regression";
-  } else {
-    s << "failed: " << v.reasons.front();
-    if (v.reasons.size() > 1) s << " (and " << v.reasons.size() - 1 << " more)";
-  }
-  s << "; verdicts: " << counts.value("improved", 0) << " improved, " << counts.value("regressed", 0) << " regressed, "
-    << counts.value("no change", 0) << " no change, " << counts.value("inconclusive", 0) << " inconclusive";
-  if (passed && counts.value("improved", 0) == 0) s << " (no improvement was shown)";
-  s << "; profile " << end;
-  return s.str();
-}
 
 class Audit {
  public:
@@ -129,6 +64,7 @@ class Audit {
   AuditResult run() {
     if (req_.rounds < 1 || req_.rounds > 1000) throw InputError("--rounds must be 1..1000");
     if (req_.warmup < 0 || req_.warmup > 100) throw InputError("--warmup must be 0..100");
+    if (req_.reps < 1 || req_.reps > 100) throw InputError("--reps must be 1..100");
     started_at_ = utc_now();
     load_start_ = loadavg(host_);
     t0_ = Clock::now();
@@ -152,7 +88,7 @@ class Audit {
     // Planned again under the lock: the plan describes the host it changes.
     plan_ = make_plan(host_, plan_snapshot(host_), profile_);
     tx_.emplace(ToggledTransaction::begin(host_, plan_, state_dir));
-    report_["plan"] = plan_summary(tx_->executed());
+    report_["plan"] = json(tx_->executed());
     if (tx_->empty()) return nothing_to_change();
 
     try {
@@ -172,13 +108,16 @@ class Audit {
   }
 
  private:
+  int runs_per_side() const { return req_.rounds * req_.reps; }
+
   void check_power() {
     for (const auto& b : benches_) {
       const size_t need = runs_needed(b.choice.bench);
-      if (static_cast<size_t>(req_.rounds) < need)
+      if (static_cast<size_t>(runs_per_side()) < need)
         throw InputError(b.choice.bench + " needs at least " + std::to_string(need) +
                          " runs a side for any verdict over its metrics: pass --rounds " + std::to_string(need) +
-                         " or more (got " + std::to_string(req_.rounds) + ")");
+                         " or more, or --reps (got " + std::to_string(req_.rounds) + " rounds x " +
+                         std::to_string(req_.reps) + " reps)");
     }
   }
 
@@ -188,7 +127,7 @@ class Audit {
     std::map<std::string, int> choices;
     for (const auto& b : benches_) ++choices[b.choice.bench];
     for (auto& b : benches_) {
-      const int runs = choices[b.choice.bench] * 2 * (req_.rounds + req_.warmup);
+      const int runs = choices[b.choice.bench] * 2 * (runs_per_side() + req_.warmup);
       const auto bench = bench::make_bench(b.choice.bench);
       bench->fit_to_runs(host_, b.choice.options_a, runs);
       bench->fit_to_runs(host_, b.choice.options_b, runs);
@@ -198,7 +137,7 @@ class Audit {
   double estimated_total() const {
     double per_pair = 0;
     for (const auto& b : benches_) per_pair += 2 * estimated_run_seconds(b.choice);
-    return per_pair * (req_.rounds + req_.warmup);
+    return per_pair * (runs_per_side() + req_.warmup);
   }
 
   json base_report() const {
@@ -215,8 +154,8 @@ class Audit {
             {"profile", {{"name", profile_.name}, {"path", profile_.path}, {"digest", profile_.digest},
                          {"description", profile_.description}, {"resolved", profile_.resolved}}},
             {"options", {{"benches", req_.benches}, {"bench_options", overrides}, {"rounds", req_.rounds},
-                         {"warmup", req_.warmup}, {"end", req_.keep ? "keep" : "rollback"}, {"dry_run", req_.dry_run}}},
-            {"plan", plan_summary(plan_)},
+                         {"reps", req_.reps}, {"warmup", req_.warmup}, {"end", req_.keep ? "keep" : "rollback"}, {"dry_run", req_.dry_run}}},
+            {"plan", json(plan_)},
             {"benchmarks_chosen", chosen},
             {"estimated_duration_s", estimated_total()}};
   }
@@ -286,29 +225,31 @@ class Audit {
   void measure() {
     for (auto& b : benches_) {
       b.runs = std::make_unique<bench::PairedRuns>(host_, b.choice.bench, resolved(b.choice.bench, b.choice.options_a),
-                                                   resolved(b.choice.bench, b.choice.options_b), req_.rounds, req_.warmup);
+                                                   resolved(b.choice.bench, b.choice.options_b), runs_per_side(),
+                                                   req_.warmup);
       if (auto why = b.runs->unavailable()) b.unavailable = *why;
     }
     const auto t0 = Clock::now();
-    const int pairs_total = static_cast<int>(benches_.size()) * (req_.rounds + req_.warmup);
+    const int pairs_total = static_cast<int>(benches_.size()) * (runs_per_side() + req_.warmup);
     int pairs_done = 0;
-    // Round by round, every benchmark once per round; pair k runs A B when k is even, B A when odd.
-    auto round = [&](int number, int k, bool measured) {
-      for (auto& b : benches_) {
-        if (!b.unavailable.empty()) continue;
-        b.runs->pair(k, measured, [&](int side) {
-          if (hooks_.progress) {
-            const double elapsed = std::chrono::duration<double>(Clock::now() - t0).count();
-            const double eta = pairs_done ? elapsed / pairs_done * (pairs_total - pairs_done) : estimated_total();
-            hooks_.progress({number, req_.rounds, b.choice.bench, side ? "after" : "before", eta});
-          }
-          switch_to(side);
-        });
-        ++pairs_done;
-      }
+    // Round by round, every benchmark `pairs` times per round; pair k runs A B when k is even, B A
+    // when odd.
+    auto round = [&](int number, int first_k, int pairs, bool measured) {
+      for (auto& b : benches_)
+        for (int k = first_k; k < first_k + pairs && b.unavailable.empty(); ++k) {
+          b.runs->pair(k, measured, [&](int side) {
+            if (hooks_.progress) {
+              const double elapsed = std::chrono::duration<double>(Clock::now() - t0).count();
+              const double eta = pairs_done ? elapsed / pairs_done * (pairs_total - pairs_done) : estimated_total();
+              hooks_.progress({number, req_.rounds, b.choice.bench, side ? "after" : "before", eta});
+            }
+            switch_to(side);
+          });
+          ++pairs_done;
+        }
     };
-    for (int w = 0; w < req_.warmup; ++w) round(0, w, false);
-    for (int r = 1; r <= req_.rounds; ++r) round(r, r - 1, true);
+    for (int w = 0; w < req_.warmup; ++w) round(0, w, 1, false);
+    for (int r = 1; r <= req_.rounds; ++r) round(r, (r - 1) * req_.reps, req_.reps, true);
     // The last state of the measurements is kept for the IRQ counts, then the runs are finished.
     irq_end_ = take_snapshot(host_, {"topology", "irq", "nic"});
     for (auto& b : benches_) {
@@ -367,8 +308,8 @@ class Audit {
       end_error = tx_->roll_back(v.passed ? "audit: --rollback" : "audit failed");
       end_state = end_error ? "open" : "rolled-back";
     }
-    if (!effects_seen_.empty()) report_["settings"] = settings_json(tx_->executed(), effects_seen_, true);
-    else report_["settings"] = settings_json(tx_->executed(), tx_->knobs(), true);
+    report_["settings"] = settings_json(tx_->executed(), effects_seen_.empty() ? tx_->knobs() : effects_seen_, true);
+    for (auto& row : report_["settings"]) row["observed"] = observed_effect(row["knob"].get<std::string>(), benchmarks);
     report_["transaction"] = tx_->view();
     report_["transaction"]["switches"] = tx_->switches();
     report_["end_state"] = end_state;

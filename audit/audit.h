@@ -26,7 +26,8 @@ struct AuditRequest {
   std::optional<std::string> state_dir;
   std::string benches = "auto";                   // "auto", "none" or NAME,...
   std::map<std::string, BenchOptions> bench_options;  // --bench-option NAME.KEY=VALUE
-  int rounds = 10;  // measured A/B pairs per benchmark (runs per side)
+  int rounds = 10;  // rounds; each runs every benchmark's A/B pair `reps` times
+  int reps = 1;     // pairs per benchmark per round (runs per side: rounds x reps)
   int warmup = 1;   // unrecorded pairs per benchmark first
   bool keep = true;  // keep the profile when the audit passes (--keep); false: always restore
   bool dry_run = false;

@@ -115,7 +115,11 @@ class MemLatency : public Benchmark {
     min_thp_kb_ = runs_ == 0 ? thp_kb : std::min(min_thp_kb_, thp_kb);
     RunResult r;
     // Alternate which mode goes first so neither always runs on a warmer cache.
-    const bool thp_first = (runs_++ % 2) == 1;
+    // Every second run, not every run: the runner alternates which side of an A/B pair runs first
+    // every pair, and flipping the mode order every run would tie the two together (side A always
+    // THP-first when it runs first); flipping it every second run gives each side all four
+    // combinations of position and mode order.
+    const bool thp_first = (runs_++ / 2 % 2) == 1;
     double ns_thp = 0, ns_4k = 0;
     if (thp_first) ns_thp = chase_ns(*huge.buf, huge.start, n);
     ns_4k = chase_ns(*small.buf, small.start, n);

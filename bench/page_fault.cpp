@@ -62,7 +62,11 @@ class PageFault : public Benchmark {
     const size_t bytes = static_cast<size_t>(o.integer("size-mb")) << 20;
     const double gib = static_cast<double>(bytes) / (1u << 30);
     // Alternate which mode goes first so neither always inherits the other's freed memory.
-    const bool thp_first = (runs_++ % 2) == 1;
+    // Every second run, not every run: the runner alternates which side of an A/B pair runs first
+    // every pair, and flipping the mode order every run would tie the two together (side A always
+    // THP-first when it runs first); flipping it every second run gives each side all four
+    // combinations of position and mode order.
+    const bool thp_first = (runs_++ / 2 % 2) == 1;
     Touch small, huge;
     if (thp_first) huge = first_touch(bytes, PageMode::kThp);
     small = first_touch(bytes, PageMode::k4K);

@@ -20,7 +20,7 @@ namespace {
 
 const char* kUsage =
     "-p PROFILE [--benches auto|none|NAME,...] [--bench-option NAME.KEY=VALUE]... [--rounds N]\n"
-    "       [--warmup N] [--keep|--rollback] [--out DIR] [--prometheus FILE] [--dry-run] [--json]\n"
+    "       [--reps N] [--warmup N] [--keep|--rollback] [--out DIR] [--prometheus FILE] [--dry-run] [--json]\n"
     "       [--root DIR] [--state-dir DIR]";
 
 std::string notes() {
@@ -35,8 +35,10 @@ std::string notes() {
       "the profile's verify.bench names (none: only those). The mapping:\n";
   for (const auto& l : auto_mapping_lines()) s += "  " + l + "\n";
   s +=
-      "--rounds N   measured runs per side of each benchmark (default 10; at least what a verdict\n"
-      "             over the benchmark's metrics needs: 4 for one metric, 5 for tcp_rr's five)\n"
+      "--rounds N   rounds (default 10); each runs every benchmark once before and once after\n"
+      "--reps N     A/B pairs per benchmark per round (default 1). Runs per side = rounds x reps,\n"
+      "             at least what a verdict over the benchmark's metrics needs: 4 for one metric,\n"
+      "             5 for tcp_rr's five\n"
       "--keep       (default) leave the profile applied when the audit passes, restore it when not\n"
       "--rollback   always restore the original (a pure experiment)\n"
       "--out DIR    report.json (schema tunectl.audit/1), report.md, report.html\n"
@@ -114,6 +116,10 @@ void print_report(std::ostream& out, const json& r) {
       t.add_row({text(s["knob"]), text(s["before"]), text(s["after"]),
                  text(s["effect"]) + (s.value("effect_detail", "").empty() ? "" : " (" + s["effect_detail"].get<std::string>() + ")")});
     t.print(out, "  ");
+    for (const auto& s : r["settings"])
+      for (const auto& o : s.value("observed", json::array()))
+        out << "  seen by " << text(o["bench"]) << ": " << text(s["knob"]) << ": " << text(o["what"]) << " "
+            << text(o["before"]) << " -> " << text(o["after"]) << "\n";
   }
   if (r.contains("benchmarks") && !r["benchmarks"].empty()) {
     out << "\nbenchmarks (before -> after, ratio after/before with 95% CI):\n";
@@ -145,8 +151,8 @@ void print_report(std::ostream& out, const json& r) {
 void print_dry_run(std::ostream& out, const json& r) {
   out << r["outcome"].value("summary", "") << "\n\nplan:\n";
   for (const auto& c : r["plan"]["changes"]) out << "  " << text(c["knob"]) << ": " << text(c["current"]) << " -> " << text(c["desired"]) << "\n";
-  out << "\nbenchmarks (" << r["options"]["rounds"].get<int>() << " rounds + " << r["options"]["warmup"].get<int>()
-      << " warm-up, each run before and after):\n";
+  out << "\nbenchmarks (" << r["options"]["rounds"].get<int>() << " rounds x " << r["options"]["reps"].get<int>()
+      << " reps + " << r["options"]["warmup"].get<int>() << " warm-up, each run before and after):\n";
   for (const auto& b : r["benchmarks_chosen"]) {
     out << "  " << text(b["bench"]) << " " << text(b["options_a"]);
     if (b["options_a"] != b["options_b"]) out << " -> " << text(b["options_b"]);
@@ -162,7 +168,8 @@ int run_audit_verb(const std::vector<std::string>& args) {
       ("profile,p", po::value<std::string>()->required(), "built-in profile name or path to a profile file")
       ("benches", po::value<std::string>()->default_value("auto"), "auto, none, or NAME,NAME,...")
       ("bench-option", po::value<std::vector<std::string>>(), "NAME.KEY=VALUE: a benchmark option (repeatable)")
-      ("rounds", po::value<int>()->default_value(10), "measured runs per side of each benchmark")
+      ("rounds", po::value<int>()->default_value(10), "rounds of every benchmark before and after")
+      ("reps", po::value<int>()->default_value(1), "A/B pairs per benchmark per round")
       ("warmup", po::value<int>()->default_value(1), "unrecorded warm-up pairs per benchmark")
       ("keep", "keep the profile when the audit passes (default)")
       ("rollback", "always restore the original settings at the end")
@@ -184,6 +191,7 @@ int run_audit_verb(const std::vector<std::string>& args) {
   if (vm.count("bench-option"))
     for (const auto& s : vm["bench-option"].as<std::vector<std::string>>()) add_bench_option(req.bench_options, s);
   req.rounds = vm["rounds"].as<int>();
+  req.reps = vm["reps"].as<int>();
   req.warmup = vm["warmup"].as<int>();
   req.keep = !vm.count("rollback");
   req.dry_run = vm.count("dry-run") > 0;

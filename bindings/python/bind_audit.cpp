@@ -22,7 +22,7 @@ const BinderRegistration reg{[](pyb::module_& m) {
       "audit_json",
       [](const std::string& profile, const std::string& root, const std::optional<std::string>& state_dir,
          const std::string& benches, const std::map<std::string, std::map<std::string, std::string>>& bench_options,
-         int rounds, int warmup, bool keep, bool dry_run, const std::optional<std::string>& noise_file,
+         int rounds, int reps, int warmup, bool keep, bool dry_run, const std::optional<std::string>& noise_file,
          const std::optional<std::string>& out, const std::optional<std::string>& prometheus,
          const std::optional<pyb::function>& progress) {
         AuditRequest req;
@@ -32,6 +32,7 @@ const BinderRegistration reg{[](pyb::module_& m) {
         req.benches = benches;
         req.bench_options = bench_options;
         req.rounds = rounds;
+        req.reps = reps;
         req.warmup = warmup;
         req.keep = keep;
         req.dry_run = dry_run;
@@ -71,7 +72,7 @@ const BinderRegistration reg{[](pyb::module_& m) {
       },
       pyb::arg("profile"), pyb::arg("root") = "/", pyb::arg("state_dir") = std::nullopt, pyb::arg("benches") = "auto",
       pyb::arg("bench_options") = std::map<std::string, std::map<std::string, std::string>>{}, pyb::arg("rounds") = 10,
-      pyb::arg("warmup") = 1, pyb::arg("keep") = true, pyb::arg("dry_run") = false,
+      pyb::arg("reps") = 1, pyb::arg("warmup") = 1, pyb::arg("keep") = true, pyb::arg("dry_run") = false,
       pyb::arg("noise_file") = std::nullopt, pyb::arg("out") = std::nullopt, pyb::arg("prometheus") = std::nullopt,
       pyb::arg("progress") = std::nullopt,
       "Run an audit; returns (report JSON text, exit code) as `tunectl audit --json` prints and exits.");

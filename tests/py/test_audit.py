@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import random
+from collections import Counter
 import re
 import subprocess
 from pathlib import Path
@@ -18,6 +19,7 @@ import jsonschema
 import pytest
 
 from conftest import SOURCE_DIR, TUNECTL_BIN, run_cli
+from test_report_browser import Marks, chromium, console_messages
 
 pytestmark = pytest.mark.usefixtures("as_root")
 
@@ -90,6 +92,17 @@ echo after $(cat {TW})
     history = json.loads((tmp_path / "history.json").read_text())["transactions"]
     assert [t["state"] for t in history] == ["applied"]  # one record for all the switches
     assert (tmp_path / "stdout").read_text().startswith("passed: 1 expectation met, no regression")
+    # The real report in a real browser: one mark per run, nothing on the console.
+    url = (tmp_path / "out" / "report.html").as_uri()
+    proc = chromium(tmp_path, url, "--dump-dom")
+    marks = Marks()
+    marks.feed(proc.stdout)
+    expected = Counter()
+    for side, key in (("before", "a"), ("after", "b")):
+        for metric, m in crr[key]["metrics"].items():
+            expected[("tcp_crr", metric, side)] = sum(v is not None for v in m["runs"])
+    assert marks.runs == expected and sum(expected.values()) == 4 * 10
+    assert console_messages(proc.stderr, url) == []
 
 
 def test_rollback_always_restores_even_when_it_passed(tmp_path):
@@ -136,6 +149,10 @@ echo tw $(cat {TW})
     settings = {s["knob"]: s for s in report["settings"]}
     assert settings["thp:enabled"]["before"] == "madvise" and settings["thp:enabled"]["after"] == "never"
     assert settings["thp:enabled"]["read_back"].strip() == "always madvise [never]"
+    # THP acts on new allocations: what page_fault's THP-advised buffer really got, before and after.
+    (seen,) = settings["thp:enabled"]["observed"]
+    assert seen["bench"] == "page_fault" and seen["before"] > 0 and seen["after"] == 0, seen
+    assert settings["sysctl:net.ipv4.tcp_max_tw_buckets"]["observed"] == []
 
 
 @pytest.mark.parametrize("trial", range(3))
@@ -192,6 +209,13 @@ def test_dry_run_estimates_and_writes_nothing(tmp_path):
     jsonschema.validate(report, SCHEMA)
     assert [b["bench"] for b in report["benchmarks_chosen"]] == ["tcp_crr", "page_fault"]
     assert report["estimated_duration_s"] > 0 and report["outcome"]["verdict"] == "dry-run"
+    # Runs per side are rounds x reps: 3 rounds of 2 pairs give tcp_rr its 5 (and more).
+    two = run_cli("audit", "-p", str(PROFILES / "audit-thp-net.json"), "--dry-run", "--json", "--benches", "none",
+                  "--rounds", "3", "--reps", "2")
+    assert two.rc == 0, two
+    assert two.json()["options"]["reps"] == 2
+    # 6 measured + 1 warm-up pairs instead of 10 + 1 (tcp_crr's port share grows, not its duration).
+    assert two.json()["estimated_duration_s"] == pytest.approx(report["estimated_duration_s"] * 7 / 11)
 
 
 @pytest.mark.parametrize("args, message", [
@@ -200,6 +224,7 @@ def test_dry_run_estimates_and_writes_nothing(tmp_path):
     (["--bench-option", "tcp_crr.no_such=1"], "unknown option --no-such for benchmark tcp_crr"),
     (["--bench-option", "tcp_crr"], "expected NAME.KEY=VALUE"),
     (["--keep", "--rollback"], "exclude each other"),
+    (["--reps", "0"], "--reps must be 1..100"),
 ])
 def test_input_errors_exit_2_before_anything_is_written(tmp_path, args, message):
     r = run_cli("audit", "-p", str(PROFILES / "audit-tw-buckets.json"), "--state-dir", str(tmp_path / "state"), *args)

@@ -32,7 +32,7 @@ class AuditReport(Record):
 
 
 def audit(profile: str, root: str = "/", state_dir: Optional[str] = None, benches: str = "auto",
-          bench_options: Optional[Dict[str, Dict[str, object]]] = None, rounds: int = 10, warmup: int = 1,
+          bench_options: Optional[Dict[str, Dict[str, object]]] = None, rounds: int = 10, reps: int = 1, warmup: int = 1,
           keep: bool = True, dry_run: bool = False, noise_file: Optional[str] = None, out: Optional[str] = None,
           prometheus: Optional[str] = None,
           progress: Optional[Callable[[dict], None]] = None) -> AuditReport:
@@ -50,7 +50,7 @@ def audit(profile: str, root: str = "/", state_dir: Optional[str] = None, benche
     """
     opts = {b: {k: (("1" if v else "0") if isinstance(v, bool) else str(v)) for k, v in o.items()}
             for b, o in (bench_options or {}).items()}
-    text, code = _tunectl.audit_json(profile, root, state_dir, benches, opts, rounds, warmup, keep, dry_run,
+    text, code = _tunectl.audit_json(profile, root, state_dir, benches, opts, rounds, reps, warmup, keep, dry_run,
                                      noise_file, out, prometheus, progress)
     report = AuditReport(json.loads(text), code)
     if code == 4:

@@ -41,7 +41,7 @@ def diff_json(a: str, b: str, a_label: str = "A", b_label: str = "B", counters: 
 
 # audit
 def audit_json(profile: str, root: str = "/", state_dir: Optional[str] = None, benches: str = "auto",
-               bench_options: Dict[str, Dict[str, str]] = ..., rounds: int = 10, warmup: int = 1,
+               bench_options: Dict[str, Dict[str, str]] = ..., rounds: int = 10, reps: int = 1, warmup: int = 1,
                keep: bool = True, dry_run: bool = False, noise_file: Optional[str] = None,
                out: Optional[str] = None, prometheus: Optional[str] = None,
                progress: Optional[Callable[[dict], None]] = None) -> Tuple[str, int]: ...
