@@ -261,7 +261,7 @@ class Session {
 
   bool any_available() const { return any_available_; }
 
-  // Pair `k`; `before_run(side)` is called before each run, `label` names it for progress.
+  // Pair `k`; `before_run(side)` is called before each run (progress, the audit's state switch).
   void pair(int k, bool measured, const std::function<void(size_t side)>& before_run) {
     if (!any_available_) return;
     if (measured && !measuring_) {

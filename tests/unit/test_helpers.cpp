@@ -148,4 +148,14 @@ std::map<std::string, std::string> tree_state(const std::string& root) {
   return out;
 }
 
+Change change_to(const std::string& knob, const std::string& value) {
+  Change c;
+  c.knob = knob;
+  c.value = value;
+  c.desired = value;
+  c.status = ChangeStatus::kChange;
+  c.why = "test";
+  return c;
+}
+
 }  // namespace tunectl::test

@@ -5,6 +5,8 @@
 #include <map>
 #include <string>
 
+#include "tuner/plan/plan.h"
+
 namespace tunectl::test {
 
 // tests/fixtures/hosts/<name> in the source tree.
@@ -13,6 +15,9 @@ std::string fixture_host(const std::string& name);
 // Every entry of a tree: relative path -> mode and contents (or link target); links are not
 // followed (sysfs trees have cycles). Equal states mean a tree came back byte for byte.
 std::map<std::string, std::string> tree_state(const std::string& root);
+
+// A planned change of `knob` to `value`, as the planner makes it (why: "test").
+Change change_to(const std::string& knob, const std::string& value);
 
 // Calls `fn`, which reads the FIFO at `fifo`, on another thread and waits at most `limit`. False
 // when `fn` was still blocked (the FIFO then gets a writer so that `fn` ends and the test does not

@@ -20,24 +20,16 @@ namespace tunectl {
 namespace {
 
 using test::TempTree;
+using test::change_to;
 using test::tree_state;
 namespace fs = std::filesystem;
-
-Change change(const std::string& knob, const std::string& value) {
-  Change c;
-  c.knob = knob;
-  c.value = value;
-  c.desired = value;
-  c.status = ChangeStatus::kChange;
-  return c;
-}
 
 Plan plan() {
   Plan p;
   p.profile = "audit-unit";
   p.profile_digest = "d";
-  p.changes = {change("sysctl:net.ipv4.tcp_fin_timeout", "30"), change("thp:enabled", "never"),
-               change("irq:38:affinity", "0")};
+  p.changes = {change_to("sysctl:net.ipv4.tcp_fin_timeout", "30"), change_to("thp:enabled", "never"),
+               change_to("irq:38:affinity", "0")};
   return p;
 }
 

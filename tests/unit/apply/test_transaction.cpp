@@ -19,26 +19,17 @@ namespace tunectl {
 namespace {
 
 using test::TempTree;
+using test::change_to;
 using test::tree_state;
 namespace fs = std::filesystem;
-
-Change change(const std::string& knob, const std::string& value) {
-  Change c;
-  c.knob = knob;
-  c.value = value;
-  c.desired = value;
-  c.status = ChangeStatus::kChange;
-  c.why = "test";
-  return c;
-}
 
 Plan sample_plan() {
   Plan p;
   p.profile = "unit";
   p.profile_digest = "d1";
-  p.changes = {change("sysctl:net.ipv4.tcp_fin_timeout", "30"), change("sysctl:net.core.somaxconn", "8192"),
-               change("sysctl:net.ipv4.tcp_rmem", "4096 87380 16777216"), change("thp:enabled", "never"),
-               change("irq:38:affinity", "0")};
+  p.changes = {change_to("sysctl:net.ipv4.tcp_fin_timeout", "30"), change_to("sysctl:net.core.somaxconn", "8192"),
+               change_to("sysctl:net.ipv4.tcp_rmem", "4096 87380 16777216"), change_to("thp:enabled", "never"),
+               change_to("irq:38:affinity", "0")};
   return p;
 }
 
@@ -90,7 +81,7 @@ TEST_F(TransactionTree, AppliesInOrderReadsBackAndRollsBackByteForByte) {
 TEST_F(TransactionTree, NotSettableKnobsAreSkippedAndNeverWritten) {
   Plan p;
   p.profile = "unit";
-  p.changes = {change("irq:36:affinity", "0"), change("sysctl:net.ipv4.tcp_fin_timeout", "30")};
+  p.changes = {change_to("irq:36:affinity", "0"), change_to("sysctl:net.ipv4.tcp_fin_timeout", "30")};
   Transaction tx = apply(p);
   ASSERT_STREQ(to_string(tx.state), "applied") << tx.error.value_or("");
   ASSERT_EQ(tx.changes.size(), 1u);
@@ -107,7 +98,7 @@ TEST_F(TransactionTree, NotSettableKnobsAreSkippedAndNeverWritten) {
 TEST_F(TransactionTree, NothingToChangeWritesNoJournal) {
   Plan p;
   p.profile = "unit";
-  p.changes = {change("irq:36:affinity", "0")};
+  p.changes = {change_to("irq:36:affinity", "0")};
   Transaction tx = apply(p);
   EXPECT_STREQ(to_string(tx.state), "unchanged");
   EXPECT_FALSE(tx.id);
@@ -182,7 +173,7 @@ TEST_F(TransactionTree, RollbackPicksTheLastOrRollsBackToANamedOne) {
   Plan a = sample_plan();
   Plan b;
   b.profile = "second";
-  b.changes = {change("sysctl:net.ipv4.tcp_fin_timeout", "15"), change("sysctl:net.ipv4.tcp_tw_reuse", "1")};
+  b.changes = {change_to("sysctl:net.ipv4.tcp_fin_timeout", "15"), change_to("sysctl:net.ipv4.tcp_tw_reuse", "1")};
   const std::string id_a = *apply(a).id;
   const auto after_a = tree_state(root);
   const std::string id_b = *apply(b).id;
