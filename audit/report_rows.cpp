@@ -1,8 +1,8 @@
 #include "audit/report_rows.h"
 
-#include <algorithm>
 #include <sstream>
 
+#include "bench/stats.h"
 #include "core/parse.h"
 
 namespace tunectl {
@@ -77,9 +77,7 @@ json median_detail(const json& result, const std::string& key) {
     if (run.contains("detail") && run["detail"].contains(key) && run["detail"][key].is_number())
       v.push_back(run["detail"][key].get<double>());
   if (v.empty()) return nullptr;
-  std::sort(v.begin(), v.end());
-  const size_t n = v.size();
-  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+  return bench::stats::median(std::move(v));
 }
 
 bool names(const json& bench_row, const std::string& knob) {

@@ -1,6 +1,5 @@
 #include "bench/calibration.h"
 
-#include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
 #include <unistd.h>
@@ -16,7 +15,6 @@
 #include "core/clock.h"
 #include "core/errors.h"
 #include "core/file_io.h"
-#include "core/unique_fd.h"
 #include "bench/result_file.h"
 #include "bench/stats.h"
 
@@ -162,19 +160,7 @@ void NoiseTable::update_from_aa(const json& a, const json& b) {
 void NoiseTable::save(const std::string& path) const {
   const auto slash = path.rfind('/');
   if (slash != std::string::npos && slash > 0) mkdirs(path.substr(0, slash));
-  const std::string tmp = path + ".tmp";
-  const std::string text = data_.dump(2) + "\n";
-  UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
-  if (!fd.valid()) throw Error("open " + tmp + ": " + std::strerror(errno));
-  const bool ok =
-      ::write(fd.get(), text.data(), text.size()) == static_cast<ssize_t>(text.size()) && ::fsync(fd.get()) == 0;
-  const int err = errno;
-  fd.reset();
-  if (!ok || ::rename(tmp.c_str(), path.c_str()) != 0) {
-    const std::string why = std::strerror(ok ? errno : err);
-    ::unlink(tmp.c_str());
-    throw Error("write " + path + ": " + why);
-  }
+  write_file_atomically(path, data_.dump(2) + "\n");  // temp file, fsync, rename, fsync of the dir
 }
 
 }  // namespace tunectl::bench
