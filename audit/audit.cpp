@@ -17,6 +17,7 @@
 #include "bench/stats.h"
 #include "core/errors.h"
 #include "core/read_field.h"
+#include "tuner/apply/command_hint.h"
 #include "tuner/apply/journal.h"
 #include "tuner/apply/state_dir.h"
 #include "tuner/apply/state_lock.h"
@@ -68,7 +69,7 @@ class Audit {
     started_at_ = utc_now();
     load_start_ = loadavg(host_);
     t0_ = Clock::now();
-    profile_ = load_profile(req_.profile);
+    profile_ = load_profile(req_.profile, profile_search_dirs(req_.profile_path));
     before_ = take_snapshot(host_);
     plan_ = make_plan(host_, plan_snapshot(host_), profile_);
     const json verify = profile_.resolved.value("verify", json::object());
@@ -77,6 +78,8 @@ class Audit {
     fit_to_host();
     report_ = base_report();
     if (req_.dry_run) return dry_run();
+    // Read now, so that a bad calibration file is refused before anything is written.
+    noise_ = bench::NoiseTable::load(req_.noise_file.value_or(bench::default_noise_path()));
 
     require_write_permission(host_);
     const std::string state_dir = state_dir_for(root_, req_.state_dir);
@@ -84,7 +87,8 @@ class Audit {
     for (const auto& rec : load_journals(state_dir))
       if (rec.state() == "open")
         throw TransactionError("transaction " + rec.header.id +
-                               " is open (an interrupted apply or audit); run `tunectl rollback` first");
+                               " is open (an interrupted apply or audit); run `" +
+                               tunectl_command({"rollback"}, root_, state_dir) + "` first");
     // Planned again under the lock: the plan describes the host it changes.
     plan_ = make_plan(host_, plan_snapshot(host_), profile_);
     tx_.emplace(ToggledTransaction::begin(host_, plan_, state_dir));
@@ -98,7 +102,8 @@ class Audit {
       const int code = err ? err->exit_code() : kExitApplyFailed;
       if (!tx_->finished()) {
         if (auto bad = tx_->roll_back(code == kExitInterrupted ? "audit interrupted" : "audit aborted: " + std::string(e.what())))
-          throw Error(std::string(e.what()) + "; restoring the original failed: " + *bad + " — run `tunectl rollback`",
+          throw Error(std::string(e.what()) + "; restoring the original failed: " + *bad + " — run `" +
+                          tunectl_command({"rollback"}, root_, state_dir) + "`",
                       kExitApplyFailed);
       }
       if (apply_error_) return apply_failed();
@@ -136,7 +141,8 @@ class Audit {
 
   double estimated_total() const {
     double per_pair = 0;
-    for (const auto& b : benches_) per_pair += 2 * estimated_run_seconds(b.choice);
+    for (const auto& b : benches_)
+      if (b.choice.cannot_see.empty()) per_pair += 2 * estimated_run_seconds(b.choice);
     return per_pair * (runs_per_side() + req_.warmup);
   }
 
@@ -145,7 +151,8 @@ class Audit {
     for (const auto& b : benches_)
       chosen.push_back({{"bench", b.choice.bench}, {"options_a", options_json(b.choice.options_a)},
                         {"options_b", options_json(b.choice.options_b)}, {"because", b.choice.because},
-                        {"estimated_run_s", estimated_run_seconds(b.choice)}});
+                        {"estimated_run_s", estimated_run_seconds(b.choice)},
+                        {"not_run", b.choice.cannot_see.empty() ? json() : json("cannot see the plan: " + b.choice.cannot_see)}});
     json overrides = json::object();
     for (const auto& [b, o] : req_.bench_options) overrides[b] = options_json(o);
     return {{"schema", kAuditSchema},
@@ -224,13 +231,18 @@ class Audit {
 
   void measure() {
     for (auto& b : benches_) {
+      if (!b.choice.cannot_see.empty()) {
+        b.unavailable = "cannot see the plan: " + b.choice.cannot_see;
+        continue;
+      }
       b.runs = std::make_unique<bench::PairedRuns>(host_, b.choice.bench, resolved(b.choice.bench, b.choice.options_a),
                                                    resolved(b.choice.bench, b.choice.options_b), runs_per_side(),
                                                    req_.warmup);
       if (auto why = b.runs->unavailable()) b.unavailable = *why;
     }
     const auto t0 = Clock::now();
-    const int pairs_total = static_cast<int>(benches_.size()) * (runs_per_side() + req_.warmup);
+    const auto runnable = std::count_if(benches_.begin(), benches_.end(), [](const Bench& b) { return b.unavailable.empty(); });
+    const int pairs_total = static_cast<int>(runnable) * (runs_per_side() + req_.warmup);
     int pairs_done = 0;
     // Round by round, every benchmark `pairs` times per round; pair k runs A B when k is even, B A
     // when odd.
@@ -262,7 +274,7 @@ class Audit {
   }
 
   AuditResult conclude() {
-    const bench::NoiseTable noise = bench::NoiseTable::load(req_.noise_file.value_or(bench::default_noise_path()));
+    const bench::NoiseTable& noise = *noise_;
     std::vector<BenchOutcome> outcomes;
     json benchmarks = json::array(), caveats = json::array(), counts = json::object();
     int disturbed_a = 0, disturbed_b = 0;
@@ -294,7 +306,7 @@ class Audit {
       if (measures_setting && b.unavailable.empty())
         caveats.push_back(b.choice.bench + " ran with the setting's before and after values as its options: its changes are the "
                           "setting's own effect, judged only by the profile's expectations, never counted as regressions");
-      outcomes.push_back({b.choice.bench, b.choice.because, b.unavailable, b.comparison, measures_setting});
+      outcomes.push_back({b.choice.bench, b.choice.because, b.unavailable, b.comparison, measures_setting, b.choice.cannot_see});
     }
     const json verify = profile_.resolved.value("verify", json::object());
     const AuditVerdict v = judge(verify.value("bench", json::array()), outcomes);
@@ -320,6 +332,7 @@ class Audit {
     report_["irq_heatmap"] = irq_heatmap(before_, irq_end_);
     report_["environment"] = {{"loadavg_start", load_start_}, {"loadavg_end", loadavg(host_)},
                               {"disturbed_runs", {{"a", disturbed_a}, {"b", disturbed_b}}}};
+    for (const auto& u : v.unchecked) caveats.push_back(u);
     report_["caveats"] = caveats;
     report_["finished_at"] = utc_now();
     report_["duration_s"] = std::chrono::duration<double>(Clock::now() - t0_).count();
@@ -350,6 +363,7 @@ class Audit {
   Plan plan_;
   std::vector<Bench> benches_;
   std::optional<ToggledTransaction> tx_;
+  std::optional<bench::NoiseTable> noise_;
   std::vector<ToggledKnob> effects_seen_;
   std::optional<std::string> apply_error_;
   json report_, load_start_;

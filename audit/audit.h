@@ -17,11 +17,12 @@
 
 namespace tunectl {
 
-// Exit code of an audit stopped by SIGINT/SIGTERM (the original settings restored).
-inline constexpr int kExitInterrupted = 130;
+// An audit stopped by SIGINT/SIGTERM restores the original settings and exits kExitInterrupted
+// (core/errors.h).
 
 struct AuditRequest {
   std::string profile;  // built-in name or path
+  std::optional<std::string> profile_path;  // --profile-path (tuner/profile/profile.h); nullopt: the default
   std::string root = "/";
   std::optional<std::string> state_dir;
   std::string benches = "auto";                   // "auto", "none" or NAME,...

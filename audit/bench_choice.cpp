@@ -79,6 +79,35 @@ class Chooser {
   std::vector<BenchChoice> out_;
 };
 
+// The benchmarks `auto` maps a knob address to (none for cgroup files other than cpu.max).
+std::vector<std::string> benches_for(const std::string& knob) {
+  if (is_cpu_max(knob)) return {"cpu_quota"};
+  for (const auto& r : rules())
+    if (starts_with(knob, r.prefix)) return starts_with(knob, "cgroup:") ? std::vector<std::string>{} : r.benches;
+  return {};
+}
+
+bool sees(const Change& c, const std::string& bench) {
+  const auto b = benches_for(c.knob);
+  return std::find(b.begin(), b.end(), bench) != b.end();
+}
+
+// Why `choice` cannot show anything on this host, or "": only the profile's expectations brought
+// it in, no planned change is one it sees, and the knobs it would see were skipped here.
+std::string cannot_see(const BenchChoice& choice, const Plan& plan) {
+  for (const auto& why : choice.because)
+    if (why.rfind("verify.bench[", 0) != 0) return "";
+  for (const Change& c : plan.changes)
+    if (sees(c, choice.bench)) return "";
+  std::string skipped;
+  size_t n = 0;
+  for (const Change& c : plan.skipped)
+    if (sees(c, choice.bench) && n++ < 3) skipped += (skipped.empty() ? "" : "; ") + c.knob + " (" + to_string(c.status) + (c.reason.empty() ? "" : ": " + c.reason) + ")";
+  if (n == 0) return "";
+  if (n > 3) skipped += "; and " + std::to_string(n - 3) + " more";
+  return "this host cannot take any setting it measures: " + skipped;
+}
+
 }  // namespace
 
 std::vector<std::string> auto_mapping_lines() {
@@ -104,12 +133,7 @@ std::vector<BenchChoice> choose_benchmarks(const Plan& plan, const json& verify,
         chooser.add("cpu_quota", cpu_quota_options(c.current), cpu_quota_options(c.desired), c.knob);
         continue;
       }
-      for (const auto& r : rules())
-        if (starts_with(c.knob, r.prefix)) {
-          if (starts_with(c.knob, "cgroup:")) break;  // other cgroup files: no benchmark sees them alone
-          for (const auto& b : r.benches) chooser.add(b, {}, {}, c.knob);
-          break;
-        }
+      for (const auto& b : benches_for(c.knob)) chooser.add(b, {}, {}, c.knob);
     }
   } else if (names != "none") {
     std::istringstream in(names);
@@ -124,7 +148,9 @@ std::vector<BenchChoice> choose_benchmarks(const Plan& plan, const json& verify,
         for (const auto& [k, v] : e["options"].items()) o[k] = v.get<std::string>();
       chooser.add(e["bench"].get<std::string>(), o, o, "verify.bench[" + std::to_string(i) + "]");
     }
-  return chooser.take();
+  auto chosen = chooser.take();
+  for (auto& c : chosen) c.cannot_see = cannot_see(c, plan);
+  return chosen;
 }
 
 }  // namespace tunectl

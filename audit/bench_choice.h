@@ -16,6 +16,10 @@ struct BenchChoice {
   std::string bench;
   BenchOptions options_a, options_b;  // differ only where the knob is the benchmark's own input
   std::vector<std::string> because;   // knob addresses and "verify.bench[i]"
+  // Set when the benchmark is here only for the profile's expectations and every knob it can see
+  // was skipped on this host (a VM without cpufreq/cpuidle): it cannot show a change the plan does
+  // not make, so it is not run and its expectations are reported as not checkable. Says why.
+  std::string cannot_see;
 };
 
 // What `auto` maps each knob to, for --help and docs: "thp: mem_latency, page_fault", ...

@@ -8,6 +8,7 @@
 #include "audit/report_files.h"  // kAuditSchema
 #include "core/errors.h"
 #include "core/file_io.h"
+#include "core/json_text.h"
 #include "core/strict_json.h"
 #include "probes/probe_area.h"
 #include "probes/snapshot.h"
@@ -76,7 +77,7 @@ const json* field(const json* obj, const std::string& key) {
 json string_or_null(const json* v) { return v && v->is_string() ? *v : json(nullptr); }
 
 // A value from the input, quoted and escaped, for a one-line message.
-std::string quoted(const json& v) { return v.dump(-1, ' ', false, json::error_handler_t::replace); }
+std::string quoted(const json& v) { return dump_json(v); }
 
 Kind kind_of(const json& doc, const std::string& label) {
   const std::string expected = " (diff compares tunectl.snapshot/1 or " + std::string(kAuditSchema) + ")";

@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "audit/diff.h"
+#include "core/json_text.h"
 #include "probes/probe_area.h"
 
 namespace tunectl {
@@ -46,7 +47,7 @@ std::string clipped(const std::string& s) {
   return s.substr(0, n) + "...";
 }
 
-std::string compact(const json& v) { return v.dump(-1, ' ', false, json::error_handler_t::replace); }
+std::string compact(const json& v) { return dump_json(v); }
 
 // A value on one line: JSON as written (strings quoted, so "" and null stay apart), shortened; an
 // object too long for that becomes a summary naming it when it has a name ("an IRQ was added").

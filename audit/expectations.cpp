@@ -80,7 +80,13 @@ AuditVerdict judge(const json& expectations, const std::vector<BenchOutcome>& ou
     row["ci95"] = nullptr;
     const BenchOutcome* o = outcome_for(outcomes, i);
     const std::string expect = e.value("expect", "");
-    if (!o || !o->comparison.is_object()) {
+    if (o && !o->cannot_see.empty()) {
+      row["met"] = nullptr;
+      row["reason"] = "cannot be checked on this host: " + o->bench + " " + o->cannot_see;
+      v.unchecked.push_back(label(e) + ": " + row["reason"].get<std::string>());
+      v.expectations.push_back(row);
+      continue;
+    } else if (!o || !o->comparison.is_object()) {
       row["reason"] = "not shown: " + e.value("bench", "") + " did not run" + (o && !o->unavailable.empty() ? " (" + o->unavailable + ")" : "");
     } else if (expect == "improved") {
       if (const json* m = metric_row(o->comparison, e.value("metric", "")))

@@ -8,6 +8,8 @@
 //                 inconclusive, no data — is "not shown" and fails.
 //   no-regression met unless the metric (or, with no metric named, any metric of that
 //                 benchmark) regressed; a benchmark that could not run cannot show it: fails.
+//   not checkable the benchmark sees only settings this host could not take (BenchChoice::
+//                 cannot_see): met is null, the audit is neither failed nor credited for it.
 // Any metric that regressed, expected or not, fails the audit — except in a benchmark whose two
 // sides ran with different options (cpu.max measured by cpu_quota with its before and after
 // values): there the change is the setting itself (a lower quota gives less CPU by design), so
@@ -26,6 +28,7 @@ struct BenchOutcome {
   std::string unavailable;           // why it did not run ("" when it ran)
   json comparison;                   // tunectl.bench.compare/1, null when it did not run
   bool measures_setting = false;     // A and B ran with different options (see above)
+  std::string cannot_see;            // not run: it cannot see the plan on this host (BenchChoice)
 };
 
 struct AuditVerdict {
@@ -33,6 +36,9 @@ struct AuditVerdict {
   json regressions = json::array();   // {bench, metric, ratio, ci95, why}
   bool passed = false;
   std::vector<std::string> reasons;  // why it failed, one line each (empty when passed)
+  // Expectations this host cannot check (met: null), one line each: their benchmark sees only
+  // settings the host could not take. They neither pass nor fail the audit; the report says so.
+  std::vector<std::string> unchecked;
 };
 
 // `expectations`: the canonical verify.bench list.

@@ -10,6 +10,7 @@
 #include "audit/report_markdown.h"
 #include "core/errors.h"
 #include "core/file_io.h"
+#include "core/json_text.h"
 
 namespace tunectl {
 namespace {
@@ -52,7 +53,7 @@ void write_audit_report_files(const json& report, const std::string& out_dir) {
   make_dirs(out_dir);
   const std::string base = out_dir.back() == '/' ? out_dir : out_dir + "/";
   // replace: a report built in memory may hold bytes that are not UTF-8; the files must still be written.
-  write_file_atomically(base + kAuditReportFiles[0], report.dump(2, ' ', false, json::error_handler_t::replace) + "\n");
+  write_file_atomically(base + kAuditReportFiles[0], dump_json(report, 2) + "\n");
   write_file_atomically(base + kAuditReportFiles[1], render_audit_markdown(report));
   write_file_atomically(base + kAuditReportFiles[2], render_audit_html(report));
 }

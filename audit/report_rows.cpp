@@ -54,7 +54,7 @@ std::string summary_line(bool passed, const AuditVerdict& v, const json& counts,
   std::ostringstream s;
   if (passed) {
     s << "passed: ";
-    const int exp = static_cast<int>(v.expectations.size());
+    const int exp = static_cast<int>(v.expectations.size() - v.unchecked.size());
     if (exp) s << exp << " expectation" << (exp == 1 ? "" : "s") << " met, ";
     s << "no regression";
   } else {
@@ -64,6 +64,8 @@ std::string summary_line(bool passed, const AuditVerdict& v, const json& counts,
   s << "; verdicts: " << counts.value("improved", 0) << " improved, " << counts.value("regressed", 0) << " regressed, "
     << counts.value("no change", 0) << " no change, " << counts.value("inconclusive", 0) << " inconclusive";
   if (passed && counts.value("improved", 0) == 0) s << " (no improvement was shown)";
+  if (!v.unchecked.empty())
+    s << "; " << v.unchecked.size() << " expectation" << (v.unchecked.size() == 1 ? "" : "s") << " not checkable on this host";
   s << "; profile " << end;
   return s.str();
 }

@@ -4,7 +4,8 @@
 // the cgroup's own throttling counters. The cgroup is made and limited through the knob layer
 // (cgroup:/tunectl-bench-<pid>:cpu.max), which writes cpu.max on cgroup v2 and cfs_quota_us /
 // cfs_period_us where the cpu controller is on v1 (hybrid hosts). The cgroup is always removed,
-// also when setup or a run throws, and stale ones from a killed run are removed on the next start.
+// also when setup or a run throws or the runner stops on SIGINT/SIGTERM (RunConfig::interrupted),
+// and stale ones from a killed (SIGKILL) run are removed on the next start.
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/prctl.h>

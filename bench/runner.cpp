@@ -318,13 +318,26 @@ class Session {
   EnvPoint first_{};
 };
 
-// Runs every side in turn, warm-ups first, and returns one result per side.
+// Runs every side in turn, warm-ups first, and returns one result per side. An interruption
+// throws out of the session, whose destructor tears every side down.
 std::vector<json> run_sides(const Host& host, std::vector<Side>& sides, const RunConfig& cfg) {
   Session session(host, sides, cfg.reps, cfg.warmup);
+  const std::string name = sides.at(0).bench.name();
+  auto stop_requested = [&] { return cfg.interrupted && cfg.interrupted(); };
   auto step = [&](const std::string& label, bool measured, int k) {
-    session.pair(k, measured, [&](size_t i) {
-      if (cfg.progress) cfg.progress(sides[i].bench.name(), label);
-    });
+    try {
+      session.pair(k, measured, [&](size_t i) {
+        if (stop_requested()) throw Error(name + " interrupted before " + label, kExitInterrupted);
+        if (cfg.progress) cfg.progress(sides[i].bench.name(), label);
+      });
+    } catch (const Error& e) {
+      if (e.exit_code() != kExitInterrupted && stop_requested())
+        throw Error(name + " interrupted during " + label + " (" + e.what() + ")", kExitInterrupted);
+      throw;
+    } catch (const std::exception& e) {
+      if (stop_requested()) throw Error(name + " interrupted during " + label + " (" + e.what() + ")", kExitInterrupted);
+      throw;
+    }
   };
   for (int w = 0; w < cfg.warmup; ++w)
     step("warm-up " + std::to_string(w + 1) + "/" + std::to_string(cfg.warmup), false, w);

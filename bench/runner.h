@@ -35,12 +35,16 @@ struct RunConfig {
   int warmup = 1;
   // Called before every run, warm-up included: ("tcp_rr", "warm-up 1/1") / ("tcp_rr", "run 3/10").
   std::function<void(const std::string& bench, const std::string& step)> progress;
+  // Polled before every run, and when a run fails (a signal may have cut a system call short):
+  // true stops the benchmark, tears it down (its cgroup removed) and throws Error with
+  // kExitInterrupted. The CLI sets it from SIGINT/SIGTERM, Python from PyErr_CheckSignals.
+  std::function<bool()> interrupted;
 };
 
 // Runs `bench` and returns its result. A benchmark unavailable on `host` gives a result with
 // "unavailable" set and no runs. The run environment (steal from /proc/stat, this process's
 // cgroup throttling, online CPUs, load) is read through `host`. Throws Error when a run fails
-// (teardown still runs).
+// or cfg.interrupted says stop (teardown still runs).
 json run_bench(const Host& host, Benchmark& bench, const Options& opts, const RunConfig& cfg);
 
 // Why a run with this "env" (as recorded in a result's runs[i].env) should not be trusted, or

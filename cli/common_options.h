@@ -1,9 +1,10 @@
-// The options several verbs share (--root, --state-dir, --json), declared once so that their names,
-// defaults and help texts are the same in every verb.
+// The options several verbs share (--root, --state-dir, --json, --profile-path), declared once so
+// that their names, defaults and help texts are the same in every verb.
 #pragma once
 #include <boost/program_options.hpp>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace tunectl::cli {
 
@@ -11,7 +12,11 @@ enum CommonOption : unsigned {
   kRoot = 1u << 0,      // --root DIR, default "/"
   kStateDir = 1u << 1,  // --state-dir DIR, default: chosen by the library (see tunectl apply --help)
   kJson = 1u << 2,      // --json: machine output only
+  kProfilePath = 1u << 3,  // --profile-path DIR:DIR, default $TUNECTL_PROFILE_PATH (every verb taking -p)
 };
+
+// The profile search path, for --help texts.
+extern const char* const kProfileSearchHelp;
 
 // Adds the options named by `flags` (CommonOption bits) to `opts`.
 void add_common(boost::program_options::options_description& opts, unsigned flags);
@@ -20,6 +25,7 @@ struct Common {
   std::string root = "/";
   std::optional<std::string> state_dir;
   bool json = false;
+  std::optional<std::string> profile_path;  // nullopt: $TUNECTL_PROFILE_PATH
 };
 
 // Reads back whichever common options were added; the others keep their defaults.
@@ -28,5 +34,11 @@ Common read_common(const boost::program_options::variables_map& vm);
 // How output names a root, so that no one mistakes one for the other: "live host" for "/",
 // "tree DIR" for a captured tree.
 std::string root_label(const std::string& root);
+
+// The directories profile names are looked up in, with these options (tuner/profile/profile.h).
+std::vector<std::string> profile_dirs(const Common& c);
+// Says on stderr (also with --json) when the profile name `profile` resolves to a file that
+// shadows another of the same name later in the search path.
+void note_shadowing(const std::string& profile, const Common& c);
 
 }  // namespace tunectl::cli

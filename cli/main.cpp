@@ -3,6 +3,8 @@
 #include <iostream>
 
 #include "core/errors.h"
+#include "core/json.h"
+#include "core/json_text.h"
 #include "cli/verb.h"
 
 namespace {
@@ -14,8 +16,37 @@ void print_usage(std::ostream& out) {
       << "Benchmark-driven Linux kernel tuning: probe the host, plan and apply a profile as a\n"
       << "crash-safe transaction, measure the effect, roll back exactly.\n\nverbs:\n";
   for (const auto& v : vs) out << "  " << v.name << std::string(12 - std::min<size_t>(11, v.name.size()), ' ') << v.summary << "\n";
-  out << "\nexit codes: 0 ok, 1 drift/verification failed/regression, 2 usage or input error,\n"
-      << "            3 not permitted, 4 apply failed and rolled back\n";
+  out << "\nexit codes: 0 ok, 1 drift/verification failed/regression, 2 usage or input error (also an open\n"
+      << "            transaction), 3 not permitted, 4 apply failed and rolled back\n"
+      << "with --json an error is also {\"error\": {code, kind, message, file, pointer, knob}} on stdout\n";
+}
+
+// With --json, an error is also one JSON object on stdout, so a caller parsing stdout always gets
+// JSON: {"error": {"code", "kind", "message", "file", "pointer", "knob"}} (null when not known).
+bool wants_json(const std::vector<std::string>& args) {
+  for (const auto& a : args) {
+    if (a == "--") return false;
+    if (a == "--json") return true;
+  }
+  return false;
+}
+
+const char* error_kind(const tunectl::Error& e) {
+  if (dynamic_cast<const tunectl::ProfileError*>(&e)) return "profile";
+  if (dynamic_cast<const tunectl::InputError*>(&e)) return "input";
+  if (dynamic_cast<const tunectl::NotPermitted*>(&e)) return "not-permitted";
+  if (dynamic_cast<const tunectl::ApplyError*>(&e)) return "apply";
+  if (dynamic_cast<const tunectl::TransactionError*>(&e)) return "transaction";
+  return e.exit_code() == tunectl::kExitInterrupted ? "interrupted" : "error";
+}
+
+void print_json_error(int code, const std::string& kind, const std::string& message, const tunectl::Error* e) {
+  auto field = [](const std::optional<std::string>& v) { return v ? tunectl::json(*v) : tunectl::json(); };
+  tunectl::json err = {{"code", code}, {"kind", kind}, {"message", message},
+                       {"file", e ? field(e->file()) : tunectl::json()},
+                       {"pointer", e ? field(e->pointer()) : tunectl::json()},
+                       {"knob", e ? field(e->knob()) : tunectl::json()}};
+  std::cout << tunectl::dump_json(tunectl::json{{"error", err}}, 2) << "\n" << std::flush;
 }
 
 }  // namespace
@@ -38,16 +69,20 @@ int main(int argc, char** argv) {
   const auto& vs = tunectl::cli::verbs();
   auto it = std::find_if(vs.begin(), vs.end(), [&](const auto& v) { return v.name == args[0]; });
   if (it == vs.end()) {
-    std::cerr << "tunectl: unknown verb '" << args[0] << "' (see tunectl --help)\n";
+    const std::string message = "unknown verb '" + args[0] + "' (see tunectl --help)";
+    std::cerr << "tunectl: " << tunectl::escape_for_terminal(message) << "\n";
+    if (wants_json(args)) print_json_error(tunectl::kExitUsage, "input", message, nullptr);
     return tunectl::kExitUsage;
   }
   try {
     return it->run(std::vector<std::string>(args.begin() + 1, args.end()));
   } catch (const tunectl::Error& e) {
-    std::cerr << "tunectl " << args[0] << ": " << e.what() << "\n";
+    std::cerr << "tunectl " << args[0] << ": " << tunectl::escape_for_terminal(e.what()) << "\n";  // quotes host bytes
+    if (wants_json(args)) print_json_error(e.exit_code(), error_kind(e), e.what(), &e);
     return e.exit_code();
   } catch (const std::exception& e) {
-    std::cerr << "tunectl " << args[0] << ": internal error: " << e.what() << "\n";
+    std::cerr << "tunectl " << args[0] << ": internal error: " << tunectl::escape_for_terminal(e.what()) << "\n";
+    if (wants_json(args)) print_json_error(70, "internal", std::string("internal error: ") + e.what(), nullptr);
     return 70;  // EX_SOFTWARE: a bug, not a user error
   }
 }

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "cli/common_options.h"
+#include "core/json_text.h"
 #include "core/table.h"
 
 namespace tunectl::cli {
@@ -19,7 +20,7 @@ std::string knob_label(const Change& c) { return c.knob + (c.per_netns ? " *" : 
 }  // namespace
 
 void print_plan(std::ostream& out, const Plan& p) {
-  out << "plan: profile " << p.profile << " (sha256 " << p.profile_digest.substr(0, 12) << ") for " << root_label(p.root) << "\n";
+  out << "plan: profile " << escape_for_terminal(p.profile) << " (sha256 " << p.profile_digest.substr(0, 12) << ") for " << root_label(p.root) << "\n";
   bool netns = false;
   out << "\nchanges, in apply order (" << p.changes.size() << "):\n";
   if (!p.changes.empty()) {
@@ -63,7 +64,7 @@ void print_plan(std::ostream& out, const Plan& p) {
   if (netns)
     out << "\n* per network namespace: applies to the namespace tunectl runs in (run it inside a\n"
            "  container's namespace to tune that one).\n";
-  for (const auto& n : p.notes) out << "\nnote: " << n << "\n";
+  for (const auto& n : p.notes) out << "\nnote: " << escape_for_terminal(n) << "\n";
 }
 
 void print_side_lists(std::ostream& out, const std::vector<Change>& skipped, size_t already) {

@@ -4,6 +4,7 @@
 #include "cli/probe_tables.h"
 
 #include "cli/common_options.h"
+#include "core/json_text.h"
 #include "probes/probe_area.h"
 
 namespace tunectl::cli {
@@ -15,7 +16,8 @@ void print_errors(std::ostream& out, const Snapshot& snap, const std::string& ar
   auto it = snap.errors.find(area);
   if (it == snap.errors.end() || it->second.empty()) return;
   out << "  errors (" << it->second.size() << "):\n";
-  for (size_t i = 0; i < it->second.size() && i < kMaxErrorsShown; ++i) out << "    " << it->second[i] << "\n";
+  for (size_t i = 0; i < it->second.size() && i < kMaxErrorsShown; ++i)
+    out << "    " << escape_for_terminal(it->second[i]) << "\n";  // paths hold interface names
   if (it->second.size() > kMaxErrorsShown) out << "    ... " << it->second.size() - kMaxErrorsShown << " more\n";
 }
 
@@ -27,7 +29,7 @@ void print_area(std::ostream& out, const Snapshot& snap, const ProbeArea& area) 
     if (present)
       area.print_table(out, snap);
     else
-      out << "  unavailable: " << why->second << "\n";
+      out << "  unavailable: " << escape_for_terminal(why->second) << "\n";
   }
   print_errors(out, snap, area.name);
 }
@@ -35,9 +37,11 @@ void print_area(std::ostream& out, const Snapshot& snap, const ProbeArea& area) 
 }  // namespace
 
 void print_probe_tables(std::ostream& out, const Snapshot& snap) {
-  out << "host " << (snap.host.hostname.empty() ? "?" : snap.host.hostname) << ", kernel "
-      << (snap.host.kernel.empty() ? "?" : snap.host.kernel) << ", " << root_label(snap.host.root) << ", taken "
-      << snap.host.taken_at << "\n";
+  // Not a table, so its host bytes (hostname, osrelease, the tree's path) are escaped here.
+  out << escape_for_terminal("host " + (snap.host.hostname.empty() ? "?" : snap.host.hostname) + ", kernel " +
+                             (snap.host.kernel.empty() ? "?" : snap.host.kernel) + ", " + root_label(snap.host.root) +
+                             ", taken " + snap.host.taken_at)
+      << "\n";
   for (const auto& area : probe_areas()) print_area(out, snap, area);
 }
 

@@ -4,10 +4,13 @@
 #include <iostream>
 
 #include "core/errors.h"
+#include "core/json_text.h"
 #include "core/table.h"
 #include "cli/common_options.h"
 #include "cli/plan_view.h"
 #include "cli/verb.h"
+#include "tuner/apply/command_hint.h"
+#include "tuner/apply/fault_injection.h"
 #include "tuner/apply/transaction.h"
 #include "tuner/plan/planner.h"
 
@@ -30,11 +33,21 @@ const char* kNotes =
     "Confirmation: on a terminal, apply shows the plan (as `tunectl plan` does) and asks; when stdin\n"
     "is not a terminal, --yes is required (exit 2 otherwise). --dry-run prints that same plan and\n"
     "needs neither root nor --yes. With --json, stdout holds only the transaction (state \"dry-run\"\n"
-    "for a dry run) and the confirmation goes to stderr.\n\n"
-    "Test switch (crash-safety tests only): TUNECTL_FAULT_AFTER_WRITES=k ends the process right\n"
-    "after the k-th knob write; TUNECTL_FAULT_ACTION=kill (SIGKILL, default) | exit | pause.\n\n"
-    "exit: 0 applied (or nothing to change), 2 bad input / open transaction / lock held,\n"
-    "      3 not permitted, 4 apply failed and was rolled back\n";
+    "for a dry run) and the confirmation goes to stderr.\n"
+    "Disk space: the journal reserves room for every event of the apply and its rollback before the\n"
+    "first write; a disk or quota without it fails the apply with exit 4, nothing written. A journal\n"
+    "that cannot be read (corrupt) may hide an open transaction: apply refuses (exit 2) until it is\n"
+    "moved out of STATE/transactions.\n\n";
+
+// Only test builds have the switch (tuner/apply/fault_injection.h); the installed one does not.
+const char* kTestSwitch =
+    "Test switch (crash-safety tests only; this is a test build): TUNECTL_FAULT_AFTER_WRITES=k ends\n"
+    "the process right after the k-th knob write; TUNECTL_FAULT_ACTION=kill (SIGKILL, default) |\n"
+    "exit | pause | stop (SIGSTOP). The journal records it when armed.\n\n";
+
+const char* kExits =
+    "exit: 0 applied (or nothing to change), 2 bad input / open or corrupt transaction / lock held,\n"
+    "      3 not permitted, 4 apply failed and was rolled back (or no room for the journal)\n";
 
 void print_transaction(std::ostream& out, const Transaction& tx) {
   for (const auto& id : tx.recovered) out << "recovered: open transaction " << id << " rolled back first\n";
@@ -52,7 +65,8 @@ void print_transaction(std::ostream& out, const Transaction& tx) {
   t.print(out, "  ");
   print_side_lists(out, tx.skipped, tx.already.size());
   if (tx.state == TxState::kApplied)
-    out << "\njournal: " << tx.journal.value_or("") << "\nundo with: tunectl rollback\n";
+    out << "\njournal: " << tx.journal.value_or("")
+        << "\nundo with: " << tunectl_command({"rollback"}, tx.root, tx.state_dir.value_or("")) << "\n";
 }
 
 bool ask(const Plan& plan, std::ostream& out) {
@@ -71,22 +85,25 @@ int run_apply(const std::vector<std::string>& args) {
       ("dry-run", "print the plan; write nothing, not even the journal")
       ("yes,y", "apply without asking (required when stdin is not a terminal)")
       ("recover", "roll back an open (interrupted) transaction first, then apply");
-  add_common(opts, kRoot | kStateDir | kJson);
+  add_common(opts, kRoot | kStateDir | kJson | kProfilePath);
   po::variables_map vm;
-  if (!parse_options("apply", std::string(kUsage) + "\n\n" + kNotes, opts, args, vm)) return 0;
+  const std::string notes = std::string(kNotes) + (FaultInjector::compiled_in() ? kTestSwitch : "") + kExits;
+  if (!parse_options("apply", std::string(kUsage) + "\n\n" + notes + "\n\n" + kProfileSearchHelp, opts, args, vm)) return 0;
 
   const Common common = read_common(vm);
   ApplyRequest req;
   req.profile = vm["profile"].as<std::string>();
   req.root = common.root;
   req.state_dir = common.state_dir;
+  req.profile_path = common.profile_path;
+  note_shadowing(req.profile, common);
   req.dry_run = vm.count("dry-run") > 0;
   req.recover = vm.count("recover") > 0;
   const bool as_json = common.json;
   if (req.dry_run && !as_json) {
     // The library's dry run is a Transaction without the plan's IRQ map, exclusions and notes;
     // the plan is made here with the calls `tunectl plan` uses, so both print the same text.
-    const Profile profile = load_profile(req.profile);
+    const Profile profile = load_profile(req.profile, profile_dirs(common));
     const Host host = host_for_root(req.root);
     print_plan(std::cout, make_plan(host, plan_snapshot(host), profile));
     std::cout << "\ndry run: nothing was written (not even the journal)\n";
@@ -101,7 +118,7 @@ int run_apply(const std::vector<std::string>& args) {
 
   Transaction tx = apply_profile(req);
   if (as_json)
-    std::cout << json(tx).dump(2) << "\n";
+    std::cout << dump_json(json(tx), 2) << "\n";
   else
     print_transaction(std::cout, tx);
   if (tx.state == TxState::kApplied || tx.state == TxState::kUnchanged || tx.state == TxState::kDryRun) return kExitOk;

@@ -1,5 +1,4 @@
 // tunectl audit: apply a profile and prove it (audit/audit.h), then write the report.
-#include <signal.h>
 #include <unistd.h>
 
 #include <ctime>
@@ -11,8 +10,10 @@
 #include "bench/stats.h"
 #include "core/errors.h"
 #include "core/file_io.h"
+#include "core/json_text.h"
 #include "core/table.h"
 #include "cli/common_options.h"
+#include "cli/stop_signals.h"
 #include "cli/verb.h"
 
 namespace tunectl::cli {
@@ -53,29 +54,6 @@ std::string notes() {
   return s;
 }
 
-volatile sig_atomic_t g_stop = 0;
-void on_signal(int) { g_stop = 1; }
-
-// SIGINT/SIGTERM set a flag the audit polls between runs; the previous handlers come back after.
-class StopSignals {
- public:
-  StopSignals() {
-    struct sigaction sa {};
-    sa.sa_handler = on_signal;
-    sa.sa_flags = SA_RESTART;  // let the run in progress finish; the audit stops before the next
-    ::sigemptyset(&sa.sa_mask);
-    ::sigaction(SIGINT, &sa, &old_int_);
-    ::sigaction(SIGTERM, &sa, &old_term_);
-  }
-  ~StopSignals() {
-    ::sigaction(SIGINT, &old_int_, nullptr);
-    ::sigaction(SIGTERM, &old_term_, nullptr);
-  }
-
- private:
-  struct sigaction old_int_ {}, old_term_ {};
-};
-
 std::string default_out_dir(const json& report) {
   std::time_t t = std::time(nullptr);
   std::tm tm{};
@@ -97,7 +75,7 @@ std::string text(const json& v) {
   if (v.is_null()) return "-";
   if (v.is_string()) return v.get<std::string>();
   if (v.is_number_float()) return bench::stats::three_significant(v.get<double>());
-  return v.dump();
+  return dump_json(v);
 }
 
 std::string ratio_text(const json& m) {
@@ -159,6 +137,7 @@ void print_dry_run(std::ostream& out, const json& r) {
     out << "  (~" << b["estimated_run_s"].get<double>() << " s a run; because:";
     for (const auto& w : b["because"]) out << " " << text(w);
     out << ")\n";
+    if (b.value("not_run", json()).is_string()) out << "    not run: " << text(b["not_run"]) << "\n";
   }
 }
 
@@ -177,9 +156,9 @@ int run_audit_verb(const std::vector<std::string>& args) {
       ("prometheus", po::value<std::string>(), "node_exporter textfile to write")
       ("noise-file", po::value<std::string>(), "calibration file (default: see tunectl bench calibrate --help)")
       ("dry-run", "print the plan, the benchmarks and the estimated time; write nothing");
-  add_common(opts, kRoot | kStateDir | kJson);
+  add_common(opts, kRoot | kStateDir | kJson | kProfilePath);
   po::variables_map vm;
-  if (!parse_options("audit", std::string(kUsage) + "\n\n" + notes(), opts, args, vm)) return 0;
+  if (!parse_options("audit", std::string(kUsage) + "\n\n" + notes() + "\n\n" + kProfileSearchHelp, opts, args, vm)) return 0;
   if (vm.count("keep") && vm.count("rollback")) throw InputError("--keep and --rollback exclude each other");
 
   const Common common = read_common(vm);
@@ -187,6 +166,8 @@ int run_audit_verb(const std::vector<std::string>& args) {
   req.profile = vm["profile"].as<std::string>();
   req.root = common.root;
   req.state_dir = common.state_dir;
+  req.profile_path = common.profile_path;
+  note_shadowing(req.profile, common);
   req.benches = vm["benches"].as<std::string>();
   if (vm.count("bench-option"))
     for (const auto& s : vm["bench-option"].as<std::vector<std::string>>()) add_bench_option(req.bench_options, s);
@@ -206,14 +187,13 @@ int run_audit_verb(const std::vector<std::string>& args) {
                 << "  " << p.bench << "  " << p.state << "  ETA " << eta / 60 << ":" << (eta % 60 < 10 ? "0" : "")
                 << eta % 60 << std::flush;
     };
-  g_stop = 0;
-  hooks.interrupted = [] { return g_stop != 0; };
   StopSignals signals;
+  hooks.interrupted = [] { return StopSignals::requested(); };
   AuditResult result = run_audit(req, hooks);
   if (show_progress) std::cerr << "\r\033[K" << std::flush;
 
   if (req.dry_run) {
-    if (common.json) std::cout << result.report.dump(2) << "\n";
+    if (common.json) std::cout << dump_json(result.report, 2) << "\n";
     else print_dry_run(std::cout, result.report);
     return result.exit_code;
   }
@@ -221,7 +201,7 @@ int run_audit_verb(const std::vector<std::string>& args) {
   write_audit_report_files(result.report, out_dir);
   if (vm.count("prometheus")) write_file_atomically(vm["prometheus"].as<std::string>(), render_audit_prometheus(result.report));
   if (common.json) {
-    std::cout << result.report.dump(2) << "\n";
+    std::cout << dump_json(result.report, 2) << "\n";
   } else {
     print_report(std::cout, result.report);
     std::cout << "\nreport: " << out_dir << "/report.html (also report.md, report.json)\n";

@@ -18,7 +18,9 @@
 #include "bench/compare.h"
 #include "bench/runner.h"
 #include "cli/common_options.h"
+#include "cli/stop_signals.h"
 #include "cli/verb.h"
+#include "core/json_text.h"
 
 namespace tunectl::cli {
 namespace {
@@ -69,6 +71,7 @@ RunConfig run_config(const po::variables_map& vm, Progress& progress) {
   cfg.reps = vm["reps"].as<int>();
   cfg.warmup = vm["warmup"].as<int>();
   cfg.progress = [&progress](const std::string& b, const std::string& s) { progress(b, s); };
+  cfg.interrupted = [] { return StopSignals::requested(); };  // with a StopSignals in scope
   return cfg;
 }
 
@@ -96,7 +99,7 @@ int run_list(const std::vector<std::string>& args) {
                    {"unavailable", b->unavailable(Host("/"), resolve_options(*b, {}))}});
   }
   if (as_json) {
-    std::cout << out.dump(2) << "\n";
+    std::cout << dump_json(out, 2) << "\n";
     return 0;
   }
   for (const auto& b : out) {
@@ -114,7 +117,8 @@ void print_bench_help(const Benchmark& b, const po::options_description& opts) {
   for (const auto& m : b.metrics())
     std::cout << "  " << std::left << std::setw(18) << m.name << std::setw(10) << m.unit
               << (m.higher_is_better ? "higher is better" : "lower is better") << "\n";
-  std::cout << "\n--json prints schema tunectl.bench/1.\n";
+  std::cout << "\n--json prints schema tunectl.bench/1. SIGINT/SIGTERM stop it after the current run; it is torn\n"
+               "down (cpu_quota's cgroup removed) and tunectl exits 130.\n";
 }
 
 void print_result(const json& r) {
@@ -162,15 +166,16 @@ int run_named(const std::string& name, const std::vector<std::string>& args) {
 
   json result;
   {
+    StopSignals signals;
     Progress progress;
     result = run_bench(Host("/"), *bench, options, run_config(vm, progress));
   }
   if (vm.count("output")) {
     std::ofstream out(vm["output"].as<std::string>());
-    if (!(out << result.dump(2) << "\n")) throw InputError(vm["output"].as<std::string>() + ": cannot write");
+    if (!(out << dump_json(result, 2) << "\n")) throw InputError(vm["output"].as<std::string>() + ": cannot write");
   }
   if (read_common(vm).json)
-    std::cout << result.dump(2) << "\n";
+    std::cout << dump_json(result, 2) << "\n";
   else
     print_result(result);
   return 0;
@@ -228,7 +233,7 @@ int run_compare(const std::vector<std::string>& args) {
   options.allow_underpowered = vm["allow-underpowered"].as<bool>();
   const json c = compare_results(a, b, NoiseTable::load(vm["noise-file"].as<std::string>()), options);
   if (read_common(vm).json)
-    std::cout << c.dump(2) << "\n";
+    std::cout << dump_json(c, 2) << "\n";
   else
     print_comparison(c);
   return c["regressed"].get<bool>() ? kExitDrift : kExitOk;
@@ -254,6 +259,7 @@ int run_calibrate(const std::vector<std::string>& args) {
   json skipped = json::object();
   std::map<std::string, CalibrationKey> keys;
   {
+    StopSignals signals;
     Progress progress;
     for (const auto& name : names) {
       auto probe = make_bench(name);
@@ -269,7 +275,7 @@ int run_calibrate(const std::vector<std::string>& args) {
   }
   table.save(path);
   if (read_common(vm).json) {
-    std::cout << json{{"path", path}, {"noise", table.data()}, {"skipped", skipped}}.dump(2) << "\n";
+    std::cout << dump_json(json{{"path", path}, {"noise", table.data()}, {"skipped", skipped}}, 2) << "\n";
     return 0;
   }
   for (const auto& name : names) {

@@ -5,6 +5,7 @@
 #include "core/errors.h"
 #include "cli/common_options.h"
 #include "cli/verb.h"
+#include "core/json_text.h"
 
 namespace tunectl::cli {
 namespace {
@@ -45,7 +46,7 @@ int run_diff(const std::vector<std::string>& args) {
   const json b = load_diff_input(options.b_label);
   const json d = diff_documents(a, b, options);
   if (read_common(vm).json)
-    std::cout << d.dump(2, ' ', false, json::error_handler_t::replace) << "\n";
+    std::cout << dump_json(d, 2) << "\n";
   else
     print_diff(std::cout, d);
   return d["identical"].get<bool>() ? kExitOk : kExitDrift;

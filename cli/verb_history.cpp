@@ -1,6 +1,7 @@
 // tunectl history: the recorded transactions, oldest first.
 #include <iostream>
 
+#include "core/json_text.h"
 #include "core/table.h"
 #include "cli/common_options.h"
 #include "cli/verb.h"
@@ -15,21 +16,27 @@ int run_history(const std::vector<std::string>& args) {
   po::variables_map vm;
   if (!parse_options("history",
                      "[--root DIR] [--state-dir DIR] [--json]\n\n"
-                     "--json prints {\"state_dir\": ..., \"transactions\": [...]}.",
+                     "Oldest first, in the order they were applied (a sequence number, not the clock).\n"
+                     "A journal that cannot be read is listed as corrupt with the reason; apply refuses\n"
+                     "while one is there (it may hide an open transaction), rollback when it may be newer.\n"
+                     "--json prints {\"state_dir\": ..., \"transactions\": [...], \"corrupt\": [{id, journal,\n"
+                     "error}]}.",
                      opts, args, vm))
     return 0;
 
   const Common common = read_common(vm);
   const std::string dir = state_dir_for(common.root, common.state_dir);
-  const std::vector<Transaction> txs = history(common.root, common.state_dir);
+  std::vector<CorruptJournal> corrupt;
+  const std::vector<Transaction> txs = history(common.root, common.state_dir, &corrupt);
 
   if (common.json) {
-    json list = json::array();
+    json list = json::array(), bad = json::array();
     for (const auto& t : txs) list.push_back(summary_json(t));
-    std::cout << json{{"state_dir", dir}, {"transactions", list}}.dump(2) << "\n";
+    for (const auto& c : corrupt) bad.push_back({{"id", c.id}, {"journal", c.path}, {"error", c.reason}});
+    std::cout << dump_json(json{{"state_dir", dir}, {"transactions", list}, {"corrupt", bad}}, 2) << "\n";
     return 0;
   }
-  if (txs.empty()) {
+  if (txs.empty() && corrupt.empty()) {
     std::cout << "no transactions recorded in " << dir << "\n";
     return 0;
   }
@@ -40,7 +47,9 @@ int run_history(const std::vector<std::string>& args) {
     t.add_row({tx.id.value_or(""), tx.started_at.value_or(""), tx.profile, tx.profile_digest.substr(0, 12),
                to_string(tx.state), std::to_string(s["written"].get<size_t>()), std::to_string(tx.changes.size())});
   }
+  for (const auto& c : corrupt) t.add_row({c.id, "", "", "", "corrupt", "", ""});
   t.print(std::cout);
+  for (const auto& c : corrupt) std::cout << "corrupt: " << c.id << ": " << c.reason << "\n";
   return 0;
 }
 

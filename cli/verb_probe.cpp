@@ -2,6 +2,7 @@
 #include <iostream>
 
 #include "core/errors.h"
+#include "core/json_text.h"
 #include "probes/probe_area.h"
 #include "probes/snapshot.h"
 #include "cli/common_options.h"
@@ -40,7 +41,7 @@ int run_probe(const std::vector<std::string>& args) {
   if (vm.count("only")) only = split_commas(vm["only"].as<std::string>());
   Snapshot snap = take_snapshot(host, only);
   if (common.json) {
-    std::cout << json(snap).dump(2) << "\n";
+    std::cout << dump_json(json(snap), 2) << "\n";
   } else {
     print_probe_tables(std::cout, snap);
   }

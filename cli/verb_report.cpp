@@ -7,6 +7,7 @@
 #include "core/file_io.h"
 #include "cli/common_options.h"
 #include "cli/verb.h"
+#include "core/json_text.h"
 
 namespace tunectl::cli {
 namespace {
@@ -51,13 +52,13 @@ int run_report(const std::vector<std::string>& args) {
 
   const json& outcome = audit_report::at(report, "outcome");
   if (read_common(vm).json) {
-    std::cout << json{{"report", path},
-                      {"out_dir", out_dir},
-                      {"files", files},
-                      {"prometheus", prometheus},
-                      {"passed", audit_report::at(outcome, "passed")},
-                      {"summary", audit_report::at(outcome, "summary")}}
-                     .dump(2)
+    std::cout << dump_json(json{{"report", path},
+                                {"out_dir", out_dir},
+                                {"files", files},
+                                {"prometheus", prometheus},
+                                {"passed", audit_report::at(outcome, "passed")},
+                                {"summary", audit_report::at(outcome, "summary")}},
+                          2)
               << "\n";
     return 0;
   }

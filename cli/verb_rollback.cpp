@@ -2,6 +2,7 @@
 #include <iostream>
 
 #include "core/errors.h"
+#include "core/json_text.h"
 #include "core/table.h"
 #include "cli/common_options.h"
 #include "cli/verb.h"
@@ -15,14 +16,26 @@ const char* kNotes =
     "back; an open transaction (an interrupted apply) is rolled back too: that is crash recovery.\n"
     "Knobs changed by hand since the apply are restored as well (FOUND shows what was there).\n"
     "--to ID rolls back ID and every later transaction still in effect, newest first.\n"
+    "Before writing anything it checks the journal's record of where each knob belonged: a\n"
+    "transaction from an earlier boot is closed without writing (the reboot reset its settings);\n"
+    "an IRQ or interface that is now another device refuses the whole rollback (exit 2) unless\n"
+    "--force; knobs of another network namespace are refused even with --force (run it there).\n"
+    "A transaction with no recorded write (its apply stopped before the first one) is closed\n"
+    "without writing when its knobs hold their previous bytes, and left open (exit 1) when they\n"
+    "do not. A corrupt journal is skipped when it is older than what is rolled back; one that may\n"
+    "be newer, or --to naming it, refuses (exit 2): see `tunectl history`.\n"
     "Same state dir rules and permissions as apply (see tunectl apply --help).\n"
     "--json prints {\"rolled_back\": [transaction, ...]}.\n\n"
     "exit: 0 rolled back, 1 some knob could not be restored (the transaction stays open),\n"
-    "      2 nothing to roll back / already rolled back / lock held, 3 not permitted\n";
+    "      2 nothing to roll back / already rolled back / corrupt journal / lock held, 3 not permitted\n";
 
 void print_rollback(std::ostream& out, const Transaction& tx) {
   out << "transaction " << tx.id.value_or("-") << " (profile " << tx.profile << ", " << root_label(tx.root)
       << "): " << to_string(tx.state) << "\n";
+  if (tx.note) {  // closed without writing: there is nothing restored to show
+    out << "  " << *tx.note << "\n";
+    return;
+  }
   Table t({{"KNOB"}, {"FOUND"}, {"RESTORED"}, {"STATUS"}, {"NOTE"}});
   for (const auto& c : tx.changes) {
     if (c.status == TxChangeStatus::kNotWritten) continue;  // never touched: nothing to restore
@@ -35,11 +48,12 @@ void print_rollback(std::ostream& out, const Transaction& tx) {
 
 int run_rollback(const std::vector<std::string>& args) {
   po::options_description opts("rollback options");
-  opts.add_options()("to", po::value<std::string>(), "transaction id (default: the last transaction)");
+  opts.add_options()("to", po::value<std::string>(), "transaction id (default: the last transaction)")(
+      "force", "restore even if an IRQ or interface is now another device, or the host rebooted since");
   add_common(opts, kRoot | kStateDir | kJson);
   po::variables_map vm;
-  if (!parse_options("rollback", "[--to ID] [--root DIR] [--state-dir DIR] [--json]\n\n" + std::string(kNotes), opts,
-                     args, vm))
+  const std::string usage = "[--to ID] [--force] [--root DIR] [--state-dir DIR] [--json]\n\n" + std::string(kNotes);
+  if (!parse_options("rollback", usage, opts, args, vm))
     return 0;
 
   const Common common = read_common(vm);
@@ -47,10 +61,11 @@ int run_rollback(const std::vector<std::string>& args) {
   req.root = common.root;
   req.state_dir = common.state_dir;
   if (vm.count("to")) req.to = vm["to"].as<std::string>();
+  req.force = vm.count("force") > 0;
 
   const std::vector<Transaction> done = rollback(req);
   if (common.json)
-    std::cout << json{{"rolled_back", done}}.dump(2) << "\n";
+    std::cout << dump_json(json{{"rolled_back", done}}, 2) << "\n";
   else
     for (const auto& tx : done) print_rollback(std::cout, tx);
   for (const auto& tx : done) {

@@ -1,9 +1,11 @@
 // tunectl verify: drift detection for cron and CI. Detail on stdout; the exit code is the verdict.
 #include <iostream>
 
+#include "core/json_text.h"
 #include "core/table.h"
 #include "cli/common_options.h"
 #include "cli/verb.h"
+#include "tuner/apply/status.h"
 #include "tuner/plan/planner.h"
 #include "tuner/plan/verify.h"
 
@@ -26,23 +28,30 @@ int run_verify(const std::vector<std::string>& args) {
   po::options_description opts("verify options");
   opts.add_options()("profile,p", po::value<std::string>()->required(),
                      "built-in profile name or path to a .json profile");
-  add_common(opts, kRoot | kJson);
+  add_common(opts, kRoot | kStateDir | kJson | kProfilePath);
   po::variables_map vm;
   if (!parse_options("verify",
-                     "-p PROFILE [--root DIR] [--json]\n\n"
+                     "-p PROFILE [--root DIR] [--state-dir DIR] [--json]\n\n"
                      "Checks every knob of the profile: expected, actual, effective, and a status:\n"
                      "  ok, drift, pending (as desired, effect not visible yet), not-settable (the host\n"
                      "  cannot take it), missing (file or cgroup absent).\n"
                      "Exit 0 when nothing drifted or is missing (pending and not-settable do not fail),\n"
-                     "1 on drift or missing, 2 on a bad profile or option. Writes nothing.",
+                     "1 on drift or missing, 2 on a bad profile or option. Writes nothing.\n"
+                     "Warns (stderr; \"warnings\" in --json) while a transaction is open.\n\n" +
+                         std::string(kProfileSearchHelp),
                      opts, args, vm))
     return 0;
   const Common common = read_common(vm);
-  const Profile profile = load_profile(vm["profile"].as<std::string>());
+  note_shadowing(vm["profile"].as<std::string>(), common);
+  const Profile profile = load_profile(vm["profile"].as<std::string>(), profile_dirs(common));
   const Host host = host_for_root(common.root);
   const VerifyReport r = verify_profile(host, plan_snapshot(host), profile);
+  const auto warnings = open_transaction_warnings(common.root, common.state_dir);
+  for (const auto& w : warnings) std::cerr << "tunectl verify: warning: " << escape_for_terminal(w) << "\n";
+  json out = r;
+  if (!warnings.empty()) out["warnings"] = warnings;
   if (common.json)
-    std::cout << json(r).dump(2) << "\n";
+    std::cout << dump_json(out, 2) << "\n";
   else
     print_report(std::cout, r);
   return verify_exit_code(r);

@@ -1,6 +1,7 @@
 // The error hierarchy shared by the library, the CLI (exit codes) and the Python module
 // (exception classes). Every message is one line naming the file or key it is about.
 #pragma once
+#include <optional>
 #include <stdexcept>
 #include <string>
 
@@ -13,6 +14,7 @@ enum ExitCode : int {
   kExitUsage = 2,        // usage or input error (bad profile, bad option, missing file)
   kExitNotPermitted = 3, // needs root, read-only /proc/sys, ...
   kExitApplyFailed = 4,  // apply failed and was rolled back
+  kExitInterrupted = 130, // stopped by SIGINT/SIGTERM (audit, bench) after cleaning up
 };
 
 class Error : public std::runtime_error {
@@ -21,8 +23,18 @@ class Error : public std::runtime_error {
       : std::runtime_error(what), exit_code_(exit_code) {}
   int exit_code() const { return exit_code_; }
 
+  // Where the error is, when the thrower knows (else nullopt): the file, the JSON pointer inside
+  // it, the knob address. `tunectl --json` reports them with the message.
+  const std::optional<std::string>& file() const { return file_; }
+  const std::optional<std::string>& pointer() const { return pointer_; }
+  const std::optional<std::string>& knob() const { return knob_; }
+  void set_file(std::string f) { file_ = std::move(f); }
+  void set_pointer(std::string p) { pointer_ = std::move(p); }
+  void set_knob(std::string k) { knob_ = std::move(k); }
+
  private:
   int exit_code_;
+  std::optional<std::string> file_, pointer_, knob_;
 };
 
 // Bad input from the user: options, profiles, result files.
@@ -35,6 +47,12 @@ class InputError : public Error {
 class ProfileError : public InputError {
  public:
   using InputError::InputError;
+  // "file: pointer: reason" ("file: reason" without a pointer), with file() and pointer() set.
+  ProfileError(const std::string& file, const std::string& pointer, const std::string& reason)
+      : InputError(file + ": " + (pointer.empty() ? "" : pointer + ": ") + reason) {
+    set_file(file);
+    if (!pointer.empty()) set_pointer(pointer);
+  }
 };
 
 // The operation needs privileges this process does not have, or the kernel refuses writes.

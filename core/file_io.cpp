@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <optional>
@@ -77,7 +78,7 @@ int read_all(int fd, std::string& out, size_t max_bytes) {
   }
 }
 
-ReadResult read_regular_file(const std::string& path, size_t max_bytes) {
+ReadResult read_regular_file(const std::string& path, size_t max_bytes, struct stat* st_out) {
   // stat first so a device is never even opened (opening some has side effects); fstat after the
   // open catches a file swapped in between. O_NONBLOCK: opening a FIFO in that window cannot hang.
   struct stat st;
@@ -93,7 +94,18 @@ ReadResult read_regular_file(const std::string& path, size_t max_bytes) {
     return err == EFBIG ? too_large(path, max_bytes) : failure(path, err, std::strerror(err));
   }
   r.ok = true;
+  if (st_out) *st_out = st;
   return r;
+}
+
+std::optional<std::string> not_trusted_by_root(const struct stat& st) {
+  if (st.st_uid != 0 && st.st_uid != ::geteuid()) return "owned by uid " + std::to_string(st.st_uid);
+  if (st.st_mode & (S_IWGRP | S_IWOTH)) {
+    char mode[8];
+    std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
+    return std::string("writable by group or others (mode ") + mode + ")";
+  }
+  return std::nullopt;
 }
 
 void write_file_atomically(const std::string& path, const std::string& text) {

@@ -3,8 +3,11 @@
 // turn out to be a FIFO (would block forever), a device (/dev/zero never ends) or simply huge.
 // And the one way to write a whole file that readers must never see half-written.
 #pragma once
+#include <sys/stat.h>
+
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 
 namespace tunectl {
@@ -27,7 +30,14 @@ int read_all(int fd, std::string& out, size_t max_bytes = SIZE_MAX);
 //   EISDIR                    "<path>: not a regular file (directory)"
 //   EINVAL                    "<path>: not a regular file (FIFO)" — also devices and sockets
 //   EFBIG                     "<path>: larger than 1 MiB"
-ReadResult read_regular_file(const std::string& path, size_t max_bytes);
+// `st`, when given, receives the status of the very file read (fstat of the open descriptor).
+ReadResult read_regular_file(const std::string& path, size_t max_bytes, struct stat* st = nullptr);
+
+// Why root must not trust what a file or directory with status `st` holds, or nullopt: it is owned
+// by someone other than root or the caller (euid), or group or others may write it (a sticky /tmp
+// too). "owned by uid 65534" / "writable by group or others (mode 0777)". The state dir and the
+// profiles read as root follow this rule.
+std::optional<std::string> not_trusted_by_root(const struct stat& st);
 
 // Replaces `path` with `text` (mode 0644) so that a reader sees the old file or the new one, never
 // a part: a temporary file in the same directory (".<name>.XXXXXX", so a collector globbing

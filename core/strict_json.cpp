@@ -149,6 +149,9 @@ std::string pointer_token(const std::string& key) {
 }
 
 json parse_strict_json(const std::string& text, size_t max_depth) {
+  // nlohmann's lexer takes a NUL byte for the end of the input, so "{...}\0garbage" would pass.
+  if (const size_t at = text.find('\0'); at != std::string::npos)
+    throw JsonError("", "invalid JSON: NUL byte at offset " + std::to_string(at));
   StrictBuilder b(max_depth);
   bool ok = json::sax_parse(text, &b, json::input_format_t::json, /*strict=*/true);
   if (!ok || b.failed)

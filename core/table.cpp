@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "core/json_text.h"
+
 namespace tunectl {
 
 size_t display_width(const std::string& s) {
@@ -13,12 +15,18 @@ size_t display_width(const std::string& s) {
 }
 
 Table::Table(std::vector<Column> columns, std::string null_marker)
-    : columns_(std::move(columns)), null_marker_(std::move(null_marker)) {}
+    : columns_(std::move(columns)), null_marker_(escape_for_terminal(null_marker)) {
+  for (auto& c : columns_) c.header = escape_for_terminal(c.header);
+}
 
 void Table::add_row(std::vector<Cell> cells) {
   if (cells.size() != columns_.size())
     throw std::invalid_argument("table row has " + std::to_string(cells.size()) + " cells for " +
                                 std::to_string(columns_.size()) + " columns");
+  // Cells are host bytes (interface names, IRQ actions, profile keys): escaped here, once, so that
+  // no cell can move the cursor or recolour the terminal, and widths count what is printed.
+  for (auto& cell : cells)
+    if (cell) *cell = escape_for_terminal(*cell);
   rows_.push_back(std::move(cells));
 }
 

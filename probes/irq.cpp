@@ -112,14 +112,37 @@ std::vector<Descriptor> read_sysfs_descriptors(const Host& host, const std::vect
   return out;
 }
 
-// Older kernels: everything from one read of /proc/interrupts.
+// A message quotes at most this much of a line: a file of garbage must not become a message of
+// garbage (one 10 MB line, or a million bad rows).
+constexpr size_t kQuotedBytes = 120;
+constexpr size_t kBadRowsQuoted = 10;
+
+// `s` (taken from a text of `total` bytes), cut to kQuotedBytes.
+std::string quoted_part(const std::string& s, size_t total) {
+  if (total <= kQuotedBytes) return s;
+  return s.substr(0, kQuotedBytes) + "... (" + std::to_string(total) + " bytes)";
+}
+
+// A row, trimmed, as messages quote it; only its start is copied.
+std::string quoted_row(const std::string& row) { return quoted_part(trim(row.substr(0, 2 * kQuotedBytes)), row.size()); }
+
+// Older kernels: everything from one read of /proc/interrupts. A file that yields no row at all
+// (a header of garbage, or nothing but bad rows) makes the area unavailable, saying why: a kernel
+// always lists its IRQs or at least its arch counters, so "0 IRQs" would be a lie.
 std::vector<Descriptor> read_proc_interrupts(const Host& host, std::vector<int>& count_cpus, ProbeErrors& errors) {
   ReadResult r = host.read("/proc/interrupts");
   if (!r.ok) throw Error(r.error);
   auto parsed = parse_interrupts(r.data);
-  if (!parsed.ok()) throw Error(parsed.error);
+  if (!parsed.ok()) throw Error(quoted_part(parsed.error, parsed.error.size()));
+  const auto& bad = parsed.value->bad;
+  if (parsed.value->rows.empty())
+    throw Error("/proc/interrupts: no row parses (" + std::to_string(bad.size()) + " unparsable" +
+                (bad.empty() ? ")" : ", the first '" + quoted_row(bad.front()) + "')"));
   count_cpus = parsed.value->cpus;
-  for (const auto& bad : parsed.value->bad) errors.push_back("/proc/interrupts: unparsable row '" + trim(bad) + "'");
+  for (size_t i = 0; i < bad.size() && i < kBadRowsQuoted; ++i)
+    errors.push_back("/proc/interrupts: unparsable row '" + quoted_row(bad[i]) + "'");
+  if (bad.size() > kBadRowsQuoted)
+    errors.push_back("/proc/interrupts: " + std::to_string(bad.size() - kBadRowsQuoted) + " more unparsable rows");
   std::vector<Descriptor> out;
   for (auto& row : parsed.value->rows) {
     if (!row.irq) continue;  // arch rows (NMI, LOC, ...) are not IRQs

@@ -29,7 +29,8 @@ audited offline (tunectl probe --root DIR) or added as a test fixture.
 Writes DIR/ (proc/..., sys/... at their kernel paths) and DIR.modes (one "MODE PATH" line for
 every file whose mode is not 0644, and every empty directory as "0755 PATH/"). Captured:
 host identity (hostname, osrelease, version, cmdline, cpuinfo, meminfo, vmstat, stat), CPU and
-NUMA topology, every IRQ (/proc/interrupts, /proc/irq/N, /sys/kernel/irq/N), every network
+NUMA topology, CPU power (cpufreq policies, intel_pstate/amd_pstate, cpuidle states per CPU,
+energy_perf_bias), every IRQ (/proc/interrupts, /proc/irq/N, /sys/kernel/irq/N), every network
 interface with its queues and its device chain up to the PCI function (numa_node, local_cpus,
 msi_irqs, driver link), THP and khugepaged settings, TCP sysctls and counters, and every cgroup
 in the hierarchies holding the cpu/cpuset controllers (plus cgroup2 mounts). /proc/self and
@@ -165,6 +166,27 @@ copy_files /sys/devices/system/node online possible has_cpu has_memory has_norma
 for n in "$SRC"/sys/devices/system/node/node[0-9]*; do
     [ -d "$n" ] || continue
     copy_files "/sys/devices/system/node/${n##*/}" cpulist cpumap meminfo distance numastat
+done
+
+################################################################ CPU power
+# cpufreq policies (each cpuN/cpufreq is a link to one), intel_pstate / amd_pstate, cpuidle:
+# the driver, and per CPU every idle state and the energy/performance bias.
+for p in "$SRC"/sys/devices/system/cpu/cpufreq/policy[0-9]*; do
+    [ -d "$p" ] || continue
+    copy_regular_files "/sys/devices/system/cpu/cpufreq/${p##*/}"
+done
+copy_file /sys/devices/system/cpu/cpufreq/boost || true
+for d in intel_pstate amd_pstate cpuidle; do
+    [ -d "$SRC/sys/devices/system/cpu/$d" ] && copy_regular_files "/sys/devices/system/cpu/$d"
+done
+for c in "$SRC"/sys/devices/system/cpu/cpu[0-9]*; do
+    [ -d "$c" ] || continue
+    cpu=/sys/devices/system/cpu/${c##*/}
+    [ -L "$c/cpufreq" ] && copy_link "$cpu/cpufreq"
+    copy_file "$cpu/power/energy_perf_bias" || true
+    for st in "$c"/cpuidle/state[0-9]*; do
+        [ -d "$st" ] && copy_regular_files "$cpu/cpuidle/${st##*/}"
+    done
 done
 
 ################################################################ IRQs

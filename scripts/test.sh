@@ -10,6 +10,10 @@ build=${TUNECTL_BUILD_DIR:-$here/build}
 fuzz_seconds=${TUNECTL_FUZZ_SECONDS:-20}
 
 "$here/scripts/setup.sh" || { echo "test: setup/build failed"; exit 1; }
+# The tests run the build tree's binary with the fault switch compiled in (setup.sh installed the
+# one without); switching it rebuilds one file and relinks.
+cmake -S "$here" -B "$build" -DTUNECTL_TEST_SWITCHES=ON >/dev/null && cmake --build "$build" -j"$(nproc)" >/dev/null ||
+  { echo "test: test build failed"; exit 1; }
 
 failed=0
 step() { echo; echo "=== $*"; }

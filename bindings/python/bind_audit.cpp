@@ -8,9 +8,11 @@
 #include "audit/audit.h"
 #include "audit/prometheus.h"
 #include "audit/report_files.h"
+#include "bindings/python/interrupt.h"
 #include "bindings/python/module.h"
 #include "core/errors.h"
 #include "core/file_io.h"
+#include "core/json_text.h"
 
 namespace tunectl::py {
 namespace {
@@ -24,9 +26,10 @@ const BinderRegistration reg{[](pyb::module_& m) {
          const std::string& benches, const std::map<std::string, std::map<std::string, std::string>>& bench_options,
          int rounds, int reps, int warmup, bool keep, bool dry_run, const std::optional<std::string>& noise_file,
          const std::optional<std::string>& out, const std::optional<std::string>& prometheus,
-         const std::optional<pyb::function>& progress) {
+         const std::optional<pyb::function>& progress, const std::optional<std::string>& profile_path) {
         AuditRequest req;
         req.profile = profile;
+        req.profile_path = profile_path;
         req.root = root;
         req.state_dir = state_dir;
         req.benches = benches;
@@ -38,14 +41,8 @@ const BinderRegistration reg{[](pyb::module_& m) {
         req.dry_run = dry_run;
         req.noise_file = noise_file;
         AuditHooks hooks;
-        bool python_signal = false;
-        hooks.interrupted = [&python_signal] {
-          pyb::gil_scoped_acquire gil;
-          if (PyErr_CheckSignals() == 0) return false;
-          PyErr_Clear();  // raised again as KeyboardInterrupt once the original is restored
-          python_signal = true;
-          return true;
-        };
+        PythonInterrupt interrupt;
+        hooks.interrupted = [&interrupt] { return interrupt.check(); };
         if (progress)
           hooks.progress = [&progress](const AuditProgress& p) {
             pyb::gil_scoped_acquire gil;
@@ -64,17 +61,15 @@ const BinderRegistration reg{[](pyb::module_& m) {
           if (!dry_run && out) write_audit_report_files(r.report, *out);
           if (!dry_run && prometheus) write_file_atomically(*prometheus, render_audit_prometheus(r.report));
         } catch (const Error& e) {
-          if (!python_signal || e.exit_code() != kExitInterrupted) throw;
-          PyErr_SetString(PyExc_KeyboardInterrupt, e.what());  // the GIL is held again here
-          throw pyb::error_already_set();
+          interrupt.rethrow(e);  // the GIL is held again here
         }
-        return pyb::make_tuple(r.report.dump(), r.exit_code);
+        return pyb::make_tuple(dump_json(r.report), r.exit_code);
       },
       pyb::arg("profile"), pyb::arg("root") = "/", pyb::arg("state_dir") = std::nullopt, pyb::arg("benches") = "auto",
       pyb::arg("bench_options") = std::map<std::string, std::map<std::string, std::string>>{}, pyb::arg("rounds") = 10,
       pyb::arg("reps") = 1, pyb::arg("warmup") = 1, pyb::arg("keep") = true, pyb::arg("dry_run") = false,
       pyb::arg("noise_file") = std::nullopt, pyb::arg("out") = std::nullopt, pyb::arg("prometheus") = std::nullopt,
-      pyb::arg("progress") = std::nullopt,
+      pyb::arg("progress") = std::nullopt, pyb::arg("profile_path") = std::nullopt,
       "Run an audit; returns (report JSON text, exit code) as `tunectl audit --json` prints and exits.");
 }};
 

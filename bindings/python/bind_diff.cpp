@@ -2,13 +2,14 @@
 // diff_json(a, b, a_label, b_label, counters) -> the diff (schema tunectl.diff/1) as JSON text.
 #include "audit/diff.h"
 #include "bindings/python/module.h"
+#include "core/json_text.h"
 
 namespace tunectl::py {
 namespace {
 
 const BinderRegistration reg{[](pybind11::module_& m) {
   m.def(
-      "diff_load_json", [](const std::string& path) { return load_diff_input(path).dump(); }, pybind11::arg("path"),
+      "diff_load_json", [](const std::string& path) { return dump_json(load_diff_input(path)); }, pybind11::arg("path"),
       "A diff input file's JSON text: a regular file of at most 64 MiB holding strict JSON, else InputError "
       "naming the path.");
   m.def(
@@ -19,8 +20,7 @@ const BinderRegistration reg{[](pybind11::module_& m) {
         options.a_label = a_label;
         options.b_label = b_label;
         options.counters = counters;
-        return diff_documents(parse_diff_input(a, a_label), parse_diff_input(b, b_label), options)
-            .dump(-1, ' ', false, json::error_handler_t::replace);
+        return dump_json(diff_documents(parse_diff_input(a, a_label), parse_diff_input(b, b_label), options));
       },
       pybind11::arg("a"), pybind11::arg("b"), pybind11::arg("a_label") = "A", pybind11::arg("b_label") = "B",
       pybind11::arg("counters") = false,

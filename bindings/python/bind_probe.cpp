@@ -3,6 +3,7 @@
 
 #include "bindings/python/module.h"
 #include "core/errors.h"
+#include "core/json_text.h"
 #include "probes/snapshot.h"
 
 namespace tunectl::py {
@@ -15,7 +16,7 @@ const BinderRegistration reg{[](pybind11::module_& m) {
         pybind11::gil_scoped_release release;
         Host host(root);
         if (!host.is_dir("/")) throw InputError("root " + root + ": not a directory");
-        return json(take_snapshot(host, only)).dump();
+        return dump_json(json(take_snapshot(host, only)));
       },
       pybind11::arg("root") = "/", pybind11::arg("only") = std::vector<std::string>{},
       "Probe the host (or a captured tree) and return the snapshot as JSON text.");

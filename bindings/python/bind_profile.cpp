@@ -1,7 +1,9 @@
-// Python: load_profile / plan / verify / profiles -> JSON text, the same JSON the CLI prints.
+// Python: load_profile / plan / verify / profiles -> JSON text, the same JSON the CLI prints. Every
+// function that looks a profile up by name takes profile_path (--profile-path; None: the default).
 #include <pybind11/stl.h>
 
 #include "bindings/python/module.h"
+#include "core/json_text.h"
 #include "tuner/plan/planner.h"
 #include "tuner/profile/profile.h"
 #include "tuner/plan/verify.h"
@@ -9,40 +11,50 @@
 namespace tunectl::py {
 namespace {
 
+using ProfilePath = std::optional<std::string>;
+
 const BinderRegistration reg{[](pybind11::module_& m) {
   namespace py = pybind11;
   m.def(
       "load_profile_json",
-      [](const std::string& name_or_path) { return profile_json(load_profile(name_or_path)).dump(); },
-      py::arg("name_or_path"), "Load and validate a profile; JSON text of it resolved (extends merged).");
+      [](const std::string& name_or_path, const ProfilePath& profile_path) {
+        return dump_json(profile_json(load_profile(name_or_path, profile_search_dirs(profile_path))));
+      },
+      py::arg("name_or_path"), py::arg("profile_path") = std::nullopt,
+      "Load and validate a profile; JSON text of it resolved (extends merged).");
   m.def(
       "show_profile_json",
-      [](const std::string& name_or_path, const std::string& root) {
+      [](const std::string& name_or_path, const std::string& root, const ProfilePath& profile_path) {
         py::gil_scoped_release release;
         const Host host = host_for_root(root);
-        return evaluated_profile_json(load_profile(name_or_path), plan_snapshot(host)).dump();
+        return dump_json(
+            evaluated_profile_json(load_profile(name_or_path, profile_search_dirs(profile_path)), plan_snapshot(host)));
       },
-      py::arg("name_or_path"), py::arg("root") = "/",
+      py::arg("name_or_path"), py::arg("root") = "/", py::arg("profile_path") = std::nullopt,
       "JSON text of `tunectl profiles show NAME --json`: the profile evaluated against a host.");
-  m.def("list_profiles", []() { return list_profiles(); }, "Names of the built-in profiles.");
+  m.def(
+      "list_profiles", [](const ProfilePath& profile_path) { return list_profiles(profile_search_dirs(profile_path)); },
+      py::arg("profile_path") = std::nullopt, "Names of the profiles in the search path.");
   m.def(
       "plan_json",
-      [](const std::string& name_or_path, const std::string& root) {
+      [](const std::string& name_or_path, const std::string& root, const ProfilePath& profile_path) {
         py::gil_scoped_release release;
-        const Profile profile = load_profile(name_or_path);
+        const Profile profile = load_profile(name_or_path, profile_search_dirs(profile_path));
         const Host host = host_for_root(root);
-        return json(make_plan(host, plan_snapshot(host), profile)).dump();
+        return dump_json(json(make_plan(host, plan_snapshot(host), profile)));
       },
-      py::arg("name_or_path"), py::arg("root") = "/", "JSON text of `tunectl plan --json`.");
+      py::arg("name_or_path"), py::arg("root") = "/", py::arg("profile_path") = std::nullopt,
+      "JSON text of `tunectl plan --json`.");
   m.def(
       "verify_json",
-      [](const std::string& name_or_path, const std::string& root) {
+      [](const std::string& name_or_path, const std::string& root, const ProfilePath& profile_path) {
         py::gil_scoped_release release;
-        const Profile profile = load_profile(name_or_path);
+        const Profile profile = load_profile(name_or_path, profile_search_dirs(profile_path));
         const Host host = host_for_root(root);
-        return json(verify_profile(host, plan_snapshot(host), profile)).dump();
+        return dump_json(json(verify_profile(host, plan_snapshot(host), profile)));
       },
-      py::arg("name_or_path"), py::arg("root") = "/", "JSON text of `tunectl verify --json`.");
+      py::arg("name_or_path"), py::arg("root") = "/", py::arg("profile_path") = std::nullopt,
+      "JSON text of `tunectl verify --json`.");
 }};
 
 }  // namespace

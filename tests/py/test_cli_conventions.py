@@ -78,7 +78,7 @@ def helps() -> dict[str, str]:
 # --- help ----------------------------------------------------------------------------------------
 
 def test_top_level_help_lists_every_registered_verb():
-    assert sorted(verbs()) == sorted(REGISTERED) and len(REGISTERED) == 11
+    assert sorted(verbs()) == sorted(REGISTERED) and len(REGISTERED) == 13
 
 
 def test_help_alone_is_the_top_level_help():
@@ -139,7 +139,8 @@ def test_bench_help_names_every_benchmark():
 ])
 def test_a_bad_sub_command_is_a_one_line_usage_error(args, needle):
     r = run_cli(*args)
-    assert r.rc == 2 and r.out == "", r
+    # With --json the error is also one JSON object on stdout (test_json_errors.py).
+    assert r.rc == 2 and (json.loads(r.out)["error"]["code"] == 2 if "--json" in args else r.out == ""), r
     assert r.err.count("\n") == 1 and needle in r.err
 
 
@@ -157,8 +158,9 @@ def test_sub_commands_still_run(fixture_copy):
 
 # --- common options ------------------------------------------------------------------------------
 
-ROOT_PAGES = {"probe", "plan", "apply", "rollback", "history", "verify", "profiles list", "profiles show", "audit"}
-STATE_DIR_PAGES = {"apply", "rollback", "history", "audit"}
+ROOT_PAGES = {"probe", "plan", "apply", "rollback", "history", "status", "verify", "profiles list", "profiles show",
+              "audit"}
+STATE_DIR_PAGES = {"plan", "apply", "rollback", "history", "status", "verify", "audit"}
 
 
 @pytest.mark.parametrize("option,pages", [

@@ -4,9 +4,12 @@ operator disabled stays disabled), and honestly not settable where the host has 
 from __future__ import annotations
 
 import json
+import subprocess
 from pathlib import Path
 
-from conftest import run_cli
+import pytest
+
+from conftest import SOURCE_DIR, run_cli
 
 CPU = "sys/devices/system/cpu"
 
@@ -85,3 +88,63 @@ def test_cpu_set_names_are_checked_when_the_profile_loads(tmp_path):
     bad.write_text(json.dumps({"cpu_power": {"all": {"governor": "turbo"}}}))
     r = run_cli("plan", "-p", str(bad), "--root", "/")
     assert r.rc == 2 and "/cpu_power/all/governor" in r.err
+
+
+POWER_TREES = ["cloud-ena", "intel-i40e-cgv1", "metal-2s-mlx5-k8s"]  # the vm tree has none (above)
+
+
+def power_files(root: Path) -> dict:
+    """Every file a CPU power knob may write, with its bytes."""
+    cpu = root / CPU
+    paths = list((cpu / "cpufreq").rglob("*")) + list((cpu / "intel_pstate").glob("*"))
+    paths += list(cpu.glob("cpu[0-9]*/cpuidle/state*/disable")) + list(cpu.glob("cpu[0-9]*/power/energy_perf_bias"))
+    return {str(p.relative_to(root)): p.read_bytes() for p in paths if p.is_file() and not p.is_symlink()}
+
+
+@pytest.mark.parametrize("tree", POWER_TREES)
+def test_every_tree_with_power_files_applies_verifies_drifts_and_rolls_back_exactly(fixture_copy, tmp_path, tree):
+    root = fixture_copy(tree)
+    state = tmp_path / "state"
+    before = power_files(root)
+    assert any("/cpuidle/" in p for p in before) and any("scaling_governor" in p for p in before), tree
+
+    tx = apply(root, state, "latency")
+    assert tx.rc == 0, tx
+    is_power = lambda k: k.split(":")[0] in ("cpufreq", "cpuidle", "pstate", "epb")  # noqa: E731
+    power = [c["knob"] for c in tx.json()["changes"] if is_power(c["knob"])]
+    assert any(k.startswith("cpuidle:") for k in power), power
+    assert power_files(root) != before
+    # Some trees already run the performance governor: then it is "already", and verified all the same.
+    power += [c["knob"] for c in tx.json()["already"] if is_power(c["knob"])]
+    governor = [k for k in power if k.startswith("cpufreq:") and k.endswith(":governor")]
+    assert governor, power
+
+    v = run_cli("verify", "-p", "latency", "--root", str(root), "--json")
+    statuses = {i["knob"]: i["status"] for i in v.json()["items"]}
+    assert all(statuses[k] == "ok" for k in power), {k: statuses[k] for k in power}
+
+    # Drift: one policy's governor changed behind tunectl's back.
+    policy0 = root / CPU / "cpufreq/policy0/scaling_governor"
+    policy0.write_text("powersave\n")
+    v = run_cli("verify", "-p", "latency", "--root", str(root), "--json")
+    assert v.rc == 1, v
+    assert {i["knob"]: i["status"] for i in v.json()["items"]}[governor[0]] == "drift"
+    policy0.write_text("performance\n")
+
+    rb = run_cli("rollback", "--root", str(root), "--state-dir", str(state), "--json")
+    assert rb.rc == 0, rb
+    assert power_files(root) == before
+
+
+def test_capture_host_keeps_every_cpu_power_file(fixture_copy, tmp_path):
+    """scripts/capture-host.sh copies the power files: the captured tree probes the same."""
+    src = tmp_path / "src"
+    (src / CPU).parent.mkdir(parents=True)
+    subprocess.run(["cp", "-a", str(fixture_copy("metal-2s-mlx5-k8s") / CPU), str(src / CPU)], check=True)
+    cap = tmp_path / "cap"
+    out = subprocess.run([str(SOURCE_DIR / "scripts/capture-host.sh"), "--src", str(src), str(cap)],
+                         capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    probes = [run_cli("probe", "--root", str(r), "--only", "cpu_power", "--json").json()["cpu_power"] for r in (src, cap)]
+    assert probes[0]["cpufreq"]["driver"] == "intel_pstate" and probes[0]["cpus"][8]["idle_states"][3]["disabled"]
+    assert probes[1] == probes[0]

@@ -152,7 +152,8 @@ def test_only_accepts_json_key_names():
 def test_bad_root_is_a_usage_error(root):
     r = run_cli("probe", "--root", root, "--json")
     assert r.rc == 2, r
-    assert r.out == ""
+    # --json: the error as a JSON object on stdout too, nothing else
+    assert json.loads(r.out)["error"]["code"] == 2 and root in json.loads(r.out)["error"]["message"]
     assert root in one_line_error(r)
 
 

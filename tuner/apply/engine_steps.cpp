@@ -9,6 +9,8 @@
 
 #include "core/errno_name.h"
 #include "core/errors.h"
+#include "tuner/apply/knob_identity.h"
+#include "tuner/apply/transaction.h"
 
 namespace tunectl::engine {
 namespace {
@@ -64,17 +66,30 @@ json restore_event(const Entry& e, const Restore& r) {
   return ev;
 }
 
-void restore_all(const Host& host, JournalWriter& jw, const std::vector<Entry>& entries, const std::string& cause) {
+std::optional<std::string> restore_all(const Host& host, JournalWriter& jw, const std::vector<Entry>& entries,
+                                       const std::string& cause) {
   json failed = json::array();
+  std::optional<std::string> journal_error;
+  // A journal that cannot take an event (no space beyond its reservation, an I/O error) must not
+  // stop the restore: every knob is restored first-to-last regardless, and the record stays open.
+  auto record = [&](const json& ev, bool durable) {
+    if (journal_error) return;
+    try {
+      jw.append(ev, durable);
+    } catch (const Error& e) {
+      journal_error = e.what();
+    }
+  };
   for (const auto& e : entries) {
     const Restore r = restore_one(host, e);
     if (!r.ok) failed.push_back(e.index);
-    jw.append(restore_event(e, r), false);
+    record(restore_event(e, r), false);
   }
   if (failed.empty())
-    jw.append({{"event", "state"}, {"state", "rolled-back"}, {"cause", cause}}, true);
+    record({{"event", "state"}, {"state", "rolled-back"}, {"cause", cause}}, true);
   else  // the transaction stays open: the host is in neither the old nor the new state
-    jw.append({{"event", "rollback-incomplete"}, {"cause", cause}, {"failed", failed}}, true);
+    record({{"event", "rollback-incomplete"}, {"cause", cause}, {"failed", failed}}, true);
+  return journal_error;
 }
 
 std::vector<Entry> prepare(const Host& host, const Plan& plan, Plan& executed) {
@@ -120,9 +135,21 @@ JournalHeader make_header(const Host& host, const Plan& executed, const std::vec
   h.root = canonical_root(host.root());
   h.started_at = utc_now();
   h.pid = static_cast<int>(::getpid());
+  h.identity = host_identity(host);
   h.plan = executed;
-  for (const auto& e : entries) h.knobs.push_back({e.index, e.knob->address(), executed.changes[e.index].value, e.before});
+  IdentityReader ids(host);
+  for (const auto& e : entries)
+    h.knobs.push_back({e.index, e.knob->address(), executed.changes[e.index].value, e.before, ids.of(*e.knob)});
   return h;
+}
+
+Transaction close_unwritten(const JournalRecord& rec, const std::string& state_dir, const std::string& cause,
+                            const std::string& note) {
+  JournalWriter jw = JournalWriter::reopen(rec.path, journal_pass_bytes(rec.header));
+  jw.append({{"event", "state"}, {"state", "rolled-back"}, {"cause", cause}, {"note", note}}, true);
+  Transaction t = transaction_from_record(load_journal(rec.path), state_dir);
+  t.note = note;
+  return t;
 }
 
 json write_one(const Host& host, const Entry& e, const std::string& value) {

@@ -10,6 +10,7 @@
 #include "core/host.h"
 #include "core/json.h"
 #include "tuner/apply/journal.h"
+#include "tuner/apply/transaction.h"
 #include "tuner/knobs/knob.h"
 #include "tuner/plan/plan.h"
 
@@ -30,7 +31,8 @@ struct Entry {
 // InputError (a value this host refuses), ApplyError (an unreadable knob).
 std::vector<Entry> prepare(const Host& host, const Plan& plan, Plan& executed);
 
-// The journal header for `entries` of `executed`, with a fresh id unique in `state_dir`.
+// The journal header for `entries` of `executed`, with a fresh id unique in `state_dir`, and what
+// each knob belongs to (knob_identity.h).
 JournalHeader make_header(const Host& host, const Plan& executed, const std::vector<Entry>& entries,
                           const std::string& state_dir);
 
@@ -52,7 +54,15 @@ Restore restore_one(const Host& host, const Entry& e);
 json restore_event(const Entry& e, const Restore& r);
 
 // Restores `entries` in the order given (newest write first) and records the outcome: a
-// "rolled-back" state with `cause`, or "rollback-incomplete" (the record stays open).
-void restore_all(const Host& host, JournalWriter& jw, const std::vector<Entry>& entries, const std::string& cause);
+// "rolled-back" state with `cause`, or "rollback-incomplete" (the record stays open). Every knob
+// is restored even when the journal cannot take an event; then the record stays open and the
+// journal's error is returned.
+std::optional<std::string> restore_all(const Host& host, JournalWriter& jw, const std::vector<Entry>& entries,
+                                       const std::string& cause);
+
+// Closes `rec` as rolled back without writing anything — a record from an earlier boot, whose
+// knobs the reboot already reset — and returns its view with `note` (why) set.
+Transaction close_unwritten(const JournalRecord& rec, const std::string& state_dir, const std::string& cause,
+                            const std::string& note);
 
 }  // namespace tunectl::engine

@@ -17,6 +17,7 @@
 #include <tuple>
 
 #include "core/errors.h"
+#include "core/json_text.h"
 #include "core/file_io.h"
 #include "tuner/apply/state_dir.h"
 
@@ -34,6 +35,21 @@ constexpr size_t kMaxJournalBytes = size_t{256} << 20;
 }
 
 [[noreturn]] void fail(const std::string& what, int err) { raise(what + ": " + std::strerror(err), err); }
+
+bool no_space(int err) { return err == ENOSPC || err == EDQUOT; }
+
+// Allocates `bytes` after `from` without changing the file's size (FALLOC_FL_KEEP_SIZE): later
+// appends land in blocks that already exist. A file system that cannot reserve (EOPNOTSUPP) is no
+// error: its appends allocate as they go, as before. Returns 0 or the errno.
+int reserve_after(int fd, off_t from, size_t bytes) {
+  if (bytes == 0) return 0;
+  int rc;
+  do {
+    rc = ::fallocate(fd, FALLOC_FL_KEEP_SIZE, from, static_cast<off_t>(bytes));
+  } while (rc != 0 && errno == EINTR);
+  if (rc == 0 || errno == EOPNOTSUPP || errno == ENOSYS) return 0;
+  return errno;
+}
 
 int write_all(int fd, const std::string& bytes) {
   size_t done = 0;
@@ -81,24 +97,78 @@ UniqueFd open_record_dir(const std::string& path, std::string& name) {
   return fd;
 }
 
-JournalRecord load_record_at(int dir_fd, const std::string& name, const std::string& path) {
+std::string read_record_at(int dir_fd, const std::string& name, const std::string& path) {
   UniqueFd fd = open_record(dir_fd, name, path, O_RDONLY);
   std::string text;
   if (int err = read_all(fd.get(), text, kMaxJournalBytes)) {
     if (err == EFBIG) raise("cannot read " + path + ": larger than 256 MiB", err);
     fail("cannot read " + path, err);
   }
-  return parse_journal(path, text);
+  return text;
+}
+
+JournalRecord load_record_at(int dir_fd, const std::string& name, const std::string& path) {
+  return parse_journal(path, read_record_at(dir_fd, name, path));
+}
+
+// The "seq" of a record's first line when it is still JSON with one, for a record that fails the
+// format otherwise.
+std::optional<uint64_t> peek_seq(const std::string& text) {
+  const json j = json::parse(text.substr(0, text.find('\n')), nullptr, false);
+  if (j.is_object() && j.contains("seq") && j["seq"].is_number_unsigned()) return j["seq"].get<uint64_t>();
+  return std::nullopt;
+}
+
+// Every field an event may carry has one type; an index names a knob of the header. Checked on
+// reading, so an edited record is reported as corrupt instead of failing whoever reads it later.
+void check_event(const json& ev, size_t knobs) {
+  if (!ev.contains("event") || !ev["event"].is_string()) throw TransactionError("no event name");
+  const std::string kind = ev["event"].get<std::string>();
+  for (const char* key : {"at", "state", "cause", "message", "errno_name", "effect", "effect_detail", "to"})
+    if (ev.contains(key) && !ev[key].is_string()) throw TransactionError(std::string("\"") + key + "\" is not a string");
+  for (const char* key : {"after_b64", "found_b64", "restored_b64"})
+    if (ev.contains(key)) {
+      if (!ev[key].is_string()) throw TransactionError(std::string("\"") + key + "\" is not a string");
+      base64_decode(ev[key].get<std::string>());
+    }
+  if (ev.contains("errno") && !ev["errno"].is_number_integer()) throw TransactionError("\"errno\" is not a number");
+  auto check_index = [&](const json& i) {
+    if (!i.is_number_unsigned() || i.get<uint64_t>() >= knobs)
+      throw TransactionError("index " + i.dump() + " names no knob of the header");
+  };
+  const bool per_knob = kind == "writing" || kind == "written" || kind == "failed" || kind == "restored" ||
+                        kind == "restore-failed";
+  if (per_knob && !ev.contains("index")) throw TransactionError("\"" + kind + "\" without an index");
+  if (ev.contains("index")) check_index(ev["index"]);
+  if (kind == "state") {
+    const std::string state = ev.value("state", "");
+    if (state != "applied" && state != "rolled-back") throw TransactionError("unknown state '" + state + "'");
+  }
+  if (ev.contains("failed")) {
+    if (!ev["failed"].is_array()) throw TransactionError("\"failed\" is not a list");
+    for (const auto& i : ev["failed"]) check_index(i);
+  }
 }
 
 json header_to_json(const JournalHeader& h) {
   json knobs = json::array();
   for (const auto& k : h.knobs)
     knobs.push_back({{"index", k.index}, {"knob", k.knob}, {"value", k.value},
-                     {"before_b64", k.before ? json(base64_encode(*k.before)) : json(nullptr)}});
+                     {"before_b64", k.before ? json(base64_encode(*k.before)) : json(nullptr)},
+                     {"identity", k.identity}});
   return {{"schema", kJournalSchema}, {"event", "begin"}, {"id", h.id}, {"profile", h.profile},
           {"profile_digest", h.profile_digest}, {"root", h.root}, {"started_at", h.started_at},
-          {"pid", h.pid}, {"knobs", knobs}, {"plan", h.plan}};
+          {"pid", h.pid}, {"identity", h.identity}, {"knobs", knobs}, {"plan", h.plan}};
+}
+
+// The header line: header_to_json plus the fields only some records carry.
+std::string header_line(const JournalHeader& h) {
+  json j = header_to_json(h);
+  if (h.seq) j["seq"] = h.seq;
+  if (!h.fault_injection.is_null()) j["fault_injection"] = h.fault_injection;
+  // A tree path or plan text with bytes that are not UTF-8 is escaped ("\xff"), not a crash; such a
+  // root then no longer matches and rollback refuses it (never writes elsewhere).
+  return dump_json(j) + "\n";
 }
 
 JournalHeader header_from_json(const json& j) {
@@ -112,6 +182,12 @@ JournalHeader header_from_json(const json& j) {
   h.root = j.at("root").get<std::string>();
   h.started_at = j.at("started_at").get<std::string>();
   h.pid = j.at("pid").get<int>();
+  if (j.contains("seq")) {
+    if (!j["seq"].is_number_unsigned() || j["seq"].get<uint64_t>() == 0) throw TransactionError("\"seq\" is not a positive integer");
+    h.seq = j["seq"].get<uint64_t>();
+  }
+  h.fault_injection = j.value("fault_injection", json());
+  h.identity = j.value("identity", json());  // absent in older records
   h.plan = j.at("plan").get<Plan>();
   for (const auto& k : j.at("knobs")) {
     JournalKnob jk;
@@ -122,9 +198,13 @@ JournalHeader header_from_json(const json& j) {
                              "' (an older tunectl's cgroup mkdir): restore it by hand");
     jk.value = k.at("value").get<std::string>();
     if (!k.at("before_b64").is_null()) jk.before = base64_decode(k.at("before_b64").get<std::string>());
+    jk.identity = k.value("identity", json());
     if (jk.index != h.knobs.size()) throw TransactionError("knob indexes out of order");
     h.knobs.push_back(std::move(jk));
   }
+  if (h.knobs.size() != h.plan.changes.size())
+    throw TransactionError("lists " + std::to_string(h.knobs.size()) + " knobs but its plan " +
+                           std::to_string(h.plan.changes.size()));
   return h;
 }
 
@@ -151,7 +231,7 @@ std::vector<size_t> JournalRecord::attempted() const {
   return {idx.begin(), idx.end()};
 }
 
-JournalWriter JournalWriter::create(const std::string& state_dir, const JournalHeader& header) {
+JournalWriter JournalWriter::create(const std::string& state_dir, const JournalHeader& header, size_t reserve) {
   const UniqueFd state = open_state_dir(state_dir, true);
   const std::string dir = journal_dir(state_dir);
   // The transactions dir, created (and made durable in its parent) on first use.
@@ -170,8 +250,19 @@ JournalWriter JournalWriter::create(const std::string& state_dir, const JournalH
     if (::unlinkat(dfd.get(), tmp_name.c_str(), 0) != 0 && errno != ENOENT) fail("cannot remove " + tmp, errno);
     UniqueFd fd(::openat(dfd.get(), tmp_name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
     if (!fd.valid()) fail("cannot create " + tmp, errno);
-    if (int err = write_all(fd.get(), header_to_json(header).dump() + "\n")) fail("cannot write " + tmp, err);
-    if (::fsync(fd.get()) != 0) fail("cannot fsync " + tmp, errno);
+    const std::string line = header_line(header);
+    // Room for the header and every event after it, before the record exists: a full disk or
+    // quota refuses the apply here, with nothing written.
+    auto give_up = [&](const std::string& what, int err) {
+      ::unlinkat(dfd.get(), tmp_name.c_str(), 0);
+      if (no_space(err))
+        throw ApplyError("not enough space for the journal in " + dir + " (" + std::to_string(line.size() + reserve) +
+                         " bytes for its header and events): " + std::strerror(err) + "; nothing was written");
+      fail(what, err);
+    };
+    if (int err = write_all(fd.get(), line)) give_up("cannot write " + tmp, err);
+    if (int err = reserve_after(fd.get(), static_cast<off_t>(line.size()), reserve)) give_up("cannot reserve " + tmp, err);
+    if (::fsync(fd.get()) != 0) give_up("cannot fsync " + tmp, errno);
   }
   // Never replace an existing record: its transaction may still need rolling back.
   if (::renameat2(dfd.get(), tmp_name.c_str(), dfd.get(), name.c_str(), RENAME_NOREPLACE) != 0) {
@@ -183,10 +274,20 @@ JournalWriter JournalWriter::create(const std::string& state_dir, const JournalH
   return open_for_append(dfd.get(), name, path);
 }
 
-JournalWriter JournalWriter::reopen(const std::string& path) {
+JournalWriter JournalWriter::reopen(const std::string& path, size_t reserve) {
   std::string name;
   const UniqueFd dir = open_record_dir(path, name);
-  return open_for_append(dir.get(), name, path);
+  JournalWriter jw = open_for_append(dir.get(), name, path);
+  jw.reserve(reserve);  // best effort: what apply reserved is still there unless a torn end was cut
+  return jw;
+}
+
+bool JournalWriter::reserve(size_t bytes) {
+  struct stat st;
+  if (::fstat(fd_.get(), &st) != 0) fail("cannot stat " + path_, errno);
+  const int err = reserve_after(fd_.get(), st.st_size, bytes);
+  if (err && !no_space(err)) fail("cannot reserve space in " + path_, err);
+  return err == 0;
 }
 
 JournalWriter JournalWriter::open_for_append(int dir_fd, const std::string& name, const std::string& path) {
@@ -212,8 +313,14 @@ void JournalWriter::append(json event, bool durable) {
   event["at"] = utc_now();
   // One write(2) of a whole line on an O_APPEND fd: a reader sees the line entirely or not at all
   // (bar a power loss, which the reader tolerates for the last line).
-  if (int err = write_all(fd_.get(), event.dump(-1, ' ', false, json::error_handler_t::replace) + "\n"))
+  struct stat st;
+  if (::fstat(fd_.get(), &st) != 0) fail("cannot stat " + path_, errno);
+  if (int err = write_all(fd_.get(), event.dump(-1, ' ', false, json::error_handler_t::replace) + "\n")) {
+    // A short write (the disk filled up beyond the reservation) leaves part of a line: cut it off,
+    // so the record stays readable and the next append starts on a line of its own.
+    if (::ftruncate(fd_.get(), st.st_size) != 0) fail("cannot append to " + path_ + " nor cut off the partial line", err);
     fail("cannot append to " + path_, err);
+  }
   if (durable && ::fdatasync(fd_.get()) != 0) fail("cannot fsync " + path_, errno);
 }
 
@@ -243,6 +350,11 @@ JournalRecord parse_journal(const std::string& path, const std::string& text) {
       }
     } else {
       if (!j.contains("event")) throw TransactionError(path + ": line " + std::to_string(line_no) + ": no event");
+      try {
+        check_event(j, rec.header.knobs.size());
+      } catch (const std::exception& e) {
+        throw TransactionError(path + ": line " + std::to_string(line_no) + ": bad event: " + e.what());
+      }
       rec.events.push_back(std::move(j));
     }
   }
@@ -256,8 +368,8 @@ JournalRecord load_journal(const std::string& path) {
   return load_record_at(dir.get(), name, path);
 }
 
-std::vector<JournalRecord> load_journals(const std::string& state_dir) {
-  std::vector<JournalRecord> out;
+JournalSet scan_journals(const std::string& state_dir) {
+  JournalSet out;
   const UniqueFd state = open_state_dir(state_dir, false);
   if (!state.valid()) return out;
   const UniqueFd dfd = open_state_subdir(state.get(), state_dir, "transactions", false);
@@ -275,11 +387,72 @@ std::vector<JournalRecord> load_journals(const std::string& state_dir) {
     names.push_back(name);
   }
   ::closedir(d);
-  for (const auto& name : names) out.push_back(load_record_at(dfd.get(), name, dir + "/" + name));
-  std::sort(out.begin(), out.end(), [](const JournalRecord& a, const JournalRecord& b) {
-    return std::tie(a.header.started_at, a.header.id) < std::tie(b.header.started_at, b.header.id);
+  for (const auto& name : names) {
+    const std::string path = dir + "/" + name;
+    std::string text;
+    try {
+      text = read_record_at(dfd.get(), name, path);
+      out.records.push_back(parse_journal(path, text));
+    } catch (const Error& e) {
+      out.corrupt.push_back({name.substr(0, name.size() - 8), path, e.what(), peek_seq(text)});
+    }
+  }
+  // Records without a seq (older ones) first, by start time; then by seq. The wall clock may
+  // step back between two applies; the seq taken under the lock does not.
+  std::sort(out.records.begin(), out.records.end(), [](const JournalRecord& a, const JournalRecord& b) {
+    const JournalHeader &x = a.header, &y = b.header;
+    if ((x.seq == 0) != (y.seq == 0)) return x.seq == 0;
+    if (x.seq == 0) return std::tie(x.started_at, x.id) < std::tie(y.started_at, y.id);
+    return std::tie(x.seq, x.id) < std::tie(y.seq, y.id);
   });
+  std::sort(out.corrupt.begin(), out.corrupt.end(),
+            [](const CorruptJournal& a, const CorruptJournal& b) { return a.id < b.id; });
   return out;
+}
+
+std::vector<JournalRecord> load_journals(const std::string& state_dir) {
+  JournalSet set = scan_journals(state_dir);
+  if (!set.corrupt.empty()) throw TransactionError(set.corrupt.front().reason);
+  return std::move(set.records);
+}
+
+uint64_t last_journal_seq(const JournalSet& set) {
+  uint64_t last = 0;
+  for (const auto& r : set.records) last = std::max(last, r.header.seq);
+  for (const auto& c : set.corrupt) last = std::max(last, c.seq.value_or(0));
+  return last;
+}
+
+void remove_stale_tmp_headers(const std::string& state_dir) {
+  const UniqueFd state = open_state_dir(state_dir, false);
+  if (!state.valid()) return;
+  const UniqueFd dfd = open_state_subdir(state.get(), state_dir, "transactions", false);
+  if (!dfd.valid()) return;
+  UniqueFd listing(::openat(dfd.get(), ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  DIR* d = listing.valid() ? ::fdopendir(listing.get()) : nullptr;
+  if (!d) fail("cannot read " + journal_dir(state_dir), errno);
+  listing.release();
+  std::vector<std::string> stale;
+  while (struct dirent* e = ::readdir(d)) {
+    const std::string name = e->d_name;
+    if (name.size() > 13 && name[0] == '.' && name.compare(name.size() - 12, 12, ".journal.tmp") == 0)
+      stale.push_back(name);
+  }
+  ::closedir(d);
+  // unlinkat removes a link itself, never its target; a directory of that name stays (EISDIR).
+  for (const auto& name : stale) ::unlinkat(dfd.get(), name.c_str(), 0);
+}
+
+size_t journal_pass_bytes(const JournalHeader& h) {
+  // Per knob: two lines of JSON keys, index, time, errno name and effect (~300 bytes), a message
+  // (~200 plus the values it quotes), and up to two copies of the knob's bytes in base64; the
+  // bytes read back are about as long as the value written or the previous bytes.
+  size_t total = 4096;  // the state or rollback-incomplete line, an audit's switch line
+  for (const auto& k : h.knobs) {
+    const size_t bytes = std::max({k.value.size(), k.before ? k.before->size() : 0, size_t{64}});
+    total += 2048 + 8 * bytes;
+  }
+  return total;
 }
 
 std::string new_transaction_id() {

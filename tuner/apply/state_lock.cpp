@@ -6,7 +6,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 
 #include "core/errors.h"
@@ -29,21 +31,27 @@ std::string holder_pid(int fd) {
   return s.empty() ? "unknown" : s;
 }
 
+// `name` in the checked state dir `dir_fd`, created 0600 when missing. O_NOFOLLOW: a symlink
+// (dangling or not) is refused, never truncated through or created.
+UniqueFd open_plain_file(int dir_fd, const std::string& state_dir, const char* name) {
+  const std::string path = state_dir + "/" + name;
+  UniqueFd owned(::openat(dir_fd, name, O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0600));
+  if (!owned.valid() && errno == ELOOP) throw NotPermitted(path + " is a symlink; refusing to use it");
+  if (!owned.valid()) fail_dir("cannot open " + path, errno);
+  // A hard link to another file would have that file's contents replaced.
+  struct stat st;
+  if (::fstat(owned.get(), &st) != 0) fail_dir("cannot stat " + path, errno);
+  if (!S_ISREG(st.st_mode) || st.st_nlink != 1)
+    throw NotPermitted(path + " is not a plain file (a device, FIFO or hard link); refusing to use it");
+  return owned;
+}
+
 }  // namespace
 
 StateLock StateLock::acquire(const std::string& state_dir, bool create) {
   const UniqueFd dir = open_state_dir(state_dir, create);
   if (!dir.valid()) throw TransactionError("no transactions recorded in " + state_dir);
-  const std::string path = state_dir + "/lock";
-  // O_NOFOLLOW: a `lock` symlink (dangling or not) is refused, never truncated through or created.
-  UniqueFd owned(::openat(dir.get(), "lock", O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0600));
-  if (!owned.valid() && errno == ELOOP) throw NotPermitted(path + " is a symlink; refusing to use it");
-  if (!owned.valid()) fail_dir("cannot open " + path, errno);
-  // A hard link to another file would have that file's contents replaced by our pid.
-  struct stat st;
-  if (::fstat(owned.get(), &st) != 0) fail_dir("cannot stat " + path, errno);
-  if (!S_ISREG(st.st_mode) || st.st_nlink != 1)
-    throw NotPermitted(path + " is not a plain file (a device, FIFO or hard link); refusing to use it");
+  UniqueFd owned = open_plain_file(dir.get(), state_dir, "lock");
   const int fd = owned.get();
   StateLock lock(std::move(owned));  // closes fd on every path below
   int rc;
@@ -54,7 +62,7 @@ StateLock StateLock::acquire(const std::string& state_dir, bool create) {
     if (errno == EWOULDBLOCK)
       throw TransactionError("another tunectl apply or rollback (pid " + holder_pid(fd) + ") holds the lock on " +
                              state_dir + "; nothing was written — retry when it has finished");
-    fail_dir("cannot lock " + path, errno);
+    fail_dir("cannot lock " + state_dir + "/lock", errno);
   }
   // Advisory, for the message above; the flock is the lock.
   const std::string pid = std::to_string(::getpid()) + "\n";
@@ -63,6 +71,27 @@ StateLock StateLock::acquire(const std::string& state_dir, bool create) {
     (void)written;  // a missing pid only makes a refusal message say "unknown"
   }
   return lock;
+}
+
+uint64_t take_next_seq(const std::string& state_dir, uint64_t at_least) {
+  const UniqueFd dir = open_state_dir(state_dir, false);
+  if (!dir.valid()) throw TransactionError("no state dir " + state_dir);
+  const UniqueFd fd = open_plain_file(dir.get(), state_dir, "seq");
+  char buf[32] = {};
+  errno = 0;
+  const ssize_t n = ::pread(fd.get(), buf, sizeof buf - 1, 0);
+  // Unreadable or not a number (a torn write): the records' highest seq still keeps the order.
+  const unsigned long long stored = n > 0 ? std::strtoull(buf, nullptr, 10) : 0;
+  const uint64_t next = std::max<uint64_t>(stored, at_least) + 1;
+  const std::string text = std::to_string(next) + "\n";
+  if (::pwrite(fd.get(), text.data(), text.size(), 0) != static_cast<ssize_t>(text.size()) ||
+      ::ftruncate(fd.get(), static_cast<off_t>(text.size())) != 0 || ::fdatasync(fd.get()) != 0) {
+    const int err = errno ? errno : EIO;
+    if (err == ENOSPC || err == EDQUOT)  // taken before the journal: nothing was written yet
+      throw ApplyError("cannot write " + state_dir + "/seq: " + std::strerror(err) + "; nothing was written");
+    fail_dir("cannot write " + state_dir + "/seq", err);
+  }
+  return next;
 }
 
 }  // namespace tunectl

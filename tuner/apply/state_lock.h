@@ -2,6 +2,7 @@
 // the object's lifetime. The kernel drops a flock when its holder dies, so a crash never leaves
 // a stale lock behind (the open transaction in the journal is what a crash leaves).
 #pragma once
+#include <cstdint>
 #include <string>
 
 #include "core/unique_fd.h"
@@ -24,5 +25,11 @@ class StateLock {
   explicit StateLock(UniqueFd fd) : fd_(std::move(fd)) {}
   UniqueFd fd_;  // closing it releases the flock
 };
+
+// The next transaction sequence number of `state_dir`, kept in <state>/seq (a plain file opened
+// like the lock): one more than the larger of the number stored there and `at_least` (the highest
+// seq of the records, so a lost or reset file cannot hand out a number twice), stored durably
+// before it is returned. The caller holds the StateLock. Throws like StateLock::acquire.
+uint64_t take_next_seq(const std::string& state_dir, uint64_t at_least);
 
 }  // namespace tunectl

@@ -2,6 +2,7 @@
 
 #include "core/errors.h"
 #include "tuner/apply/engine_steps.h"
+#include "tuner/apply/state_lock.h"
 
 namespace tunectl {
 
@@ -12,6 +13,7 @@ struct ToggledTransaction::State {
   std::vector<engine::Entry> entries;
   std::vector<ToggledKnob> knobs;
   std::optional<JournalWriter> jw;
+  size_t pass_bytes = 0;  // journal room for one pass over every knob (journal_pass_bytes)
 
   // Newest write first, as rollback undoes.
   std::vector<engine::Entry> undo_order() {
@@ -33,13 +35,19 @@ ToggledTransaction::ToggledTransaction(ToggledTransaction&&) noexcept = default;
 ToggledTransaction::~ToggledTransaction() = default;
 
 ToggledTransaction ToggledTransaction::begin(const Host& host, const Plan& plan, const std::string& state_dir) {
-  auto s = std::make_unique<State>(State{host, state_dir, plan, {}, {}, std::nullopt});
+  auto s = std::make_unique<State>(State{host, state_dir, plan, {}, {}, std::nullopt, 0});
   s->executed.root = canonical_root(host.root());
   s->executed.changes.clear();
   s->entries = engine::prepare(host, plan, s->executed);
   for (const auto& e : s->entries) s->knobs.push_back({e.knob->address(), s->executed.changes[e.index].value, e.before, {}, "not-applicable", ""});
-  if (!s->entries.empty())
-    s->jw.emplace(JournalWriter::create(state_dir, engine::make_header(host, s->executed, s->entries, state_dir)));
+  if (!s->entries.empty()) {
+    remove_stale_tmp_headers(state_dir);
+    JournalHeader header = engine::make_header(host, s->executed, s->entries, state_dir);
+    header.seq = take_next_seq(state_dir, last_journal_seq(scan_journals(state_dir)));
+    s->pass_bytes = journal_pass_bytes(header);
+    // A switch to B, back to A and a full rollback; every switch to B renews this (to_applied).
+    s->jw.emplace(JournalWriter::create(state_dir, header, 3 * s->pass_bytes));
+  }
   return ToggledTransaction(std::move(s));
 }
 
@@ -50,6 +58,12 @@ std::vector<ToggledKnob> ToggledTransaction::knobs() const { return s_->knobs; }
 std::optional<std::string> ToggledTransaction::to_applied() {
   if (finished_) throw TransactionError("the audit transaction is already finished");
   if (empty() || applied_) return std::nullopt;
+  // Room for this switch, the one back and a full rollback, before any knob is written; without
+  // it the audit ends here with the host in A and the record closed in the room reserved earlier.
+  if (!s_->jw->reserve(3 * s_->pass_bytes)) {
+    finished_ = true;
+    return s_->abort("not enough space left for the journal " + s_->jw->path() + " to switch again");
+  }
   s_->jw->append({{"event", "audit-switch"}, {"to", "applied"}}, false);
   for (size_t i = 0; i < s_->entries.size(); ++i) {
     const engine::Entry& e = s_->entries[i];

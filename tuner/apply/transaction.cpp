@@ -4,29 +4,63 @@
 #include "tuner/apply/transaction.h"
 
 #include "core/errors.h"
+#include "tuner/apply/command_hint.h"
+#include "tuner/apply/engine_steps.h"
+#include "tuner/apply/knob_identity.h"
 #include "tuner/apply/state_lock.h"
 #include "tuner/plan/planner.h"
 #include "tuner/profile/profile.h"
 
 namespace tunectl {
+namespace {
+
+std::string corrupt_text(const CorruptJournal& c) { return "journal " + c.id + " is corrupt (" + c.reason + ")"; }
+
+// A corrupt record might be an open transaction whose previous bytes cannot be read: applying over
+// it would bury them under new ones. So apply refuses while there is one (see docs/architecture.md).
+void refuse_corrupt_for_apply(const JournalSet& set, const std::string& state_dir) {
+  if (set.corrupt.empty()) return;
+  throw TransactionError(corrupt_text(set.corrupt.front()) + ": it may be an open transaction tunectl cannot restore, "
+                         "so nothing is applied over it; compare its knobs with the host, then move it out of " +
+                         journal_dir(state_dir) + " (nothing was written)");
+}
+
+// Rolling back `oldest` (and what lies on top of it) under a corrupt record that may be newer could
+// leave the host in neither state, so that refuses; corrupt records known to be older are skipped.
+void refuse_corrupt_on_top(const JournalSet& set, const JournalRecord& oldest, const std::string& state_dir) {
+  for (const auto& c : set.corrupt)
+    if (!c.seq || *c.seq > oldest.header.seq)
+      throw TransactionError(corrupt_text(c) + " and may record a transaction made after " + oldest.header.id +
+                             "; rolling back under it could leave the host in neither state — repair it or move it "
+                             "out of " + journal_dir(state_dir) + ", then retry (nothing was written)");
+}
+
+}  // namespace
 
 Transaction apply_profile(const ApplyRequest& req) {
   const std::string root = canonical_root(req.root);
   Host host(root);
-  Profile profile = load_profile(req.profile);
+  Profile profile = load_profile(req.profile, profile_search_dirs(req.profile_path));
   if (req.dry_run) return plan_view(make_plan(host, plan_snapshot(host), profile), root, TxState::kDryRun);
   require_write_permission(host);
   const std::string state_dir = state_dir_for(root, req.state_dir);
   StateLock lock = StateLock::acquire(state_dir, true);
 
   std::vector<std::string> recovered;
-  auto records = load_journals(state_dir);
+  remove_stale_tmp_headers(state_dir);
+  const JournalSet set = scan_journals(state_dir);
+  refuse_corrupt_for_apply(set, state_dir);
+  const auto& records = set.records;
   for (auto it = records.rbegin(); it != records.rend(); ++it) {
     if (it->state() != "open") continue;
     if (!req.recover)
-      throw TransactionError("transaction " + it->header.id +
-                             " is open (interrupted apply); run `tunectl rollback` or `tunectl apply --recover`");
-    Transaction back = rollback_record(host, *it, state_dir, "recover");
+      throw TransactionError("transaction " + it->header.id + " is open (interrupted apply); run `" +
+                             tunectl_command({"rollback"}, root, state_dir) + "` or `" +
+                             tunectl_command({"apply", "-p", req.profile, "--recover"}, root, state_dir) + "`");
+    // A record from an earlier boot is closed unwritten; a different namespace or device refuses.
+    const auto stale = check_rollback(host, *it, false);
+    Transaction back = stale ? engine::close_unwritten(*it, state_dir, "recover: reboot", *stale)
+                             : rollback_record(host, *it, state_dir, "recover");
     if (back.state != TxState::kRolledBack)
       throw TransactionError("recovering " + it->header.id + ": " + *back.error + "; nothing new was applied");
     recovered.push_back(it->header.id);
@@ -46,11 +80,19 @@ std::vector<Transaction> rollback(const RollbackRequest& req) {
   require_write_permission(host);
   const std::string state_dir = state_dir_for(root, req.state_dir);
   StateLock lock = StateLock::acquire(state_dir, false);
-  const auto records = load_journals(state_dir);
+  remove_stale_tmp_headers(state_dir);
+  const JournalSet set = scan_journals(state_dir);
+  const auto& records = set.records;
+  if (req.to)
+    for (const auto& c : set.corrupt)
+      if (c.id == *req.to) throw TransactionError("cannot roll back " + c.id + ": " + corrupt_text(c));
+  if (records.empty() && !set.corrupt.empty())
+    throw TransactionError("no readable transaction in " + state_dir + "; " + corrupt_text(set.corrupt.front()));
   if (records.empty()) throw TransactionError("no transactions recorded in " + state_dir);
 
   std::vector<const JournalRecord*> targets;  // newest first
   if (!req.to) {
+    refuse_corrupt_on_top(set, records.back(), state_dir);  // it may be the last transaction
     if (records.back().state() == "rolled-back")
       throw TransactionError(already_rolled_back_message(records.back()) + "; `--to ID` rolls back an earlier one");
     targets.push_back(&records.back());
@@ -60,6 +102,7 @@ std::vector<Transaction> rollback(const RollbackRequest& req) {
       if (records[i].header.id == *req.to) pos = i;
     if (pos == records.size())
       throw TransactionError("no transaction " + *req.to + " in " + state_dir + " (see `tunectl history`)");
+    refuse_corrupt_on_top(set, records[pos], state_dir);
     if (records[pos].state() == "rolled-back") throw TransactionError(already_rolled_back_message(records[pos]));
     // "To" ID: later transactions still in effect were applied on top of it; undo them first.
     for (size_t i = records.size(); i-- > pos;)
@@ -70,18 +113,25 @@ std::vector<Transaction> rollback(const RollbackRequest& req) {
       throw TransactionError("transaction " + rec->header.id + " was made for root " + rec->header.root + ", not " +
                              root + "; pass --root " + rec->header.root);
 
+  // Every target is checked (knob_identity.h) before the first write: a refusal leaves all as they are.
+  std::vector<std::optional<std::string>> stale;
+  for (const auto* rec : targets) stale.push_back(check_rollback(host, *rec, req.force));
   std::vector<Transaction> out;
-  for (const auto* rec : targets) {
-    out.push_back(rollback_record(host, *rec, state_dir, "rollback"));
+  for (size_t i = 0; i < targets.size(); ++i) {
+    out.push_back(stale[i] ? engine::close_unwritten(*targets[i], state_dir, "rollback: reboot", *stale[i])
+                           : rollback_record(host, *targets[i], state_dir, "rollback"));
     if (out.back().state != TxState::kRolledBack) break;
   }
   return out;
 }
 
-std::vector<Transaction> history(const std::string& root, const std::optional<std::string>& state_dir) {
+std::vector<Transaction> history(const std::string& root, const std::optional<std::string>& state_dir,
+                                 std::vector<CorruptJournal>* corrupt) {
   const std::string dir = state_dir_for(root, state_dir);
+  JournalSet set = scan_journals(dir);
   std::vector<Transaction> out;
-  for (const auto& rec : load_journals(dir)) out.push_back(transaction_from_record(rec, dir));
+  for (const auto& rec : set.records) out.push_back(transaction_from_record(rec, dir));
+  if (corrupt) *corrupt = std::move(set.corrupt);
   return out;
 }
 

@@ -64,6 +64,9 @@ struct Transaction {
   // Why an apply failed (kept in history) or why a rollback was incomplete. Success is told by
   // `state` (applied, rolled-back), not by the absence of an error.
   std::optional<std::string> error;
+  // Why a rollback wrote nothing although it succeeded: the record was from an earlier boot, or it
+  // has no recorded write.
+  std::optional<std::string> note;
 };
 void to_json(json& j, const TxChange& c);
 void to_json(json& j, const Transaction& t);
@@ -91,6 +94,7 @@ std::string already_rolled_back_message(const JournalRecord& rec);
 
 struct ApplyRequest {
   std::string profile;  // built-in name or path
+  std::optional<std::string> profile_path;  // --profile-path (tuner/profile/profile.h); nullopt: the default
   std::string root = "/";
   std::optional<std::string> state_dir;
   bool dry_run = false;  // plan only: no lock, no journal, no write
@@ -106,13 +110,18 @@ struct RollbackRequest {
   // Roll back this transaction and every later one still in effect (newest first); default:
   // the last transaction.
   std::optional<std::string> to;
+  // Restore even when an IRQ or interface is no longer the device recorded at apply, or the host
+  // rebooted since (tuner/apply/knob_identity.h). Never writes into another network namespace.
+  bool force = false;
 };
 // The transactions rolled back, newest first. Stops at an incomplete rollback (its state is still
 // not "rolled-back" and its `error` says why).
 std::vector<Transaction> rollback(const RollbackRequest& req);
 
-// Every recorded transaction for this root, oldest first. Needs no lock and no root privilege
-// beyond reading the state dir.
-std::vector<Transaction> history(const std::string& root, const std::optional<std::string>& state_dir);
+// Every recorded transaction for this root, oldest first (by seq: journal.h). Needs no lock and no
+// root privilege beyond reading the state dir. Corrupt records are skipped and, with `corrupt`,
+// listed there by id and reason.
+std::vector<Transaction> history(const std::string& root, const std::optional<std::string>& state_dir,
+                                 std::vector<CorruptJournal>* corrupt = nullptr);
 
 }  // namespace tunectl

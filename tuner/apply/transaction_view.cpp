@@ -3,6 +3,7 @@
 #include <map>
 
 #include "core/errors.h"
+#include "tuner/apply/command_hint.h"
 #include "tuner/apply/transaction.h"
 
 namespace tunectl {
@@ -83,7 +84,8 @@ void to_json(json& j, const Transaction& t) {
        {"already", t.already},
        {"skipped", t.skipped},
        {"recovered", t.recovered},
-       {"error", t.error}};
+       {"error", t.error},
+       {"note", t.note}};
 }
 
 json summary_json(const Transaction& t) {
@@ -153,8 +155,8 @@ Transaction transaction_from_record(const JournalRecord& rec, const std::string&
     const std::string kind = ev.value("event", "");
     if (kind == "rollback-incomplete") {
       rollback_error = "rollback (" + ev.value("cause", "") + ") incomplete: " + std::to_string(ev.at("failed").size()) +
-                       " knob(s) could not be restored; the transaction stays open — fix the cause and run "
-                       "`tunectl rollback`";
+                       " knob(s) could not be restored; the transaction stays open — fix the cause and run `" +
+                       tunectl_command({"rollback"}, h.root, state_dir) + "`";
       continue;
     }
     if (kind == "state") {

@@ -60,6 +60,59 @@ std::string printable(const std::string& s) {
   if (s.size() > 200) out += "...";
   return out;
 }
+
+// Optimal string alignment distance: insertions, deletions, substitutions, adjacent transpositions.
+size_t edit_distance(const std::string& a, const std::string& b) {
+  std::vector<std::vector<size_t>> d(a.size() + 1, std::vector<size_t>(b.size() + 1));
+  for (size_t i = 0; i <= a.size(); ++i) d[i][0] = i;
+  for (size_t j = 0; j <= b.size(); ++j) d[0][j] = j;
+  for (size_t i = 1; i <= a.size(); ++i)
+    for (size_t j = 1; j <= b.size(); ++j) {
+      d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
+        d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
+    }
+  return d[a.size()][b.size()];
+}
+
+std::string last_component(const std::string& s) {
+  const size_t dot = s.rfind('.');
+  return dot == std::string::npos ? "" : s.substr(dot + 1);
+}
+}  // namespace
+
+std::optional<std::string> closest_name(const std::string& given, const std::vector<std::string>& known) {
+  constexpr size_t kMaxCompared = 256;  // longer input is no typo, and the table is quadratic
+  if (given.empty() || given.size() > kMaxCompared) return std::nullopt;
+  const size_t limit = std::max<size_t>(1, given.size() / 5);
+  std::optional<std::string> best;
+  size_t best_d = limit + 1;
+  for (const auto& k : known) {
+    const size_t d = edit_distance(given, k);
+    if (d < best_d) {
+      best_d = d;
+      best = k;
+    }
+  }
+  if (best) return best;
+  const std::string leaf = last_component(given);
+  if (leaf.empty()) return std::nullopt;
+  std::optional<std::string> same_leaf;
+  for (const auto& k : known)
+    if (last_component(k) == leaf) {
+      if (same_leaf) return std::nullopt;  // ambiguous
+      same_leaf = k;
+    }
+  return same_leaf;
+}
+
+namespace {
+// The kind prefixes with their colon, for "did you mean 'sysctl:'?".
+std::vector<std::string> kind_prefixes() {
+  std::vector<std::string> out;
+  for (const auto& k : knob_kinds()) out.push_back(k.prefix);
+  return out;
+}
 }  // namespace
 
 const KnobKind& knob_kind_of(const std::string& address) {
@@ -74,7 +127,10 @@ const KnobKind& knob_kind_of(const std::string& address) {
   if (!kind) {
     std::string known;
     for (const auto& k : knob_kinds()) known += (known.empty() ? "" : ", ") + k.prefix + ":";
-    throw InputError("unknown knob '" + shown + "' (known kinds: " + known + ")");
+    std::optional<std::string> close;
+    if (colon != std::string::npos) close = closest_name(address.substr(0, colon), kind_prefixes());
+    throw InputError("unknown knob '" + shown + "'" + (close ? "; did you mean '" + *close + ":'?" : std::string()) +
+                     " (known kinds: " + known + ")");
   }
   return *kind;
 }

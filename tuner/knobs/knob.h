@@ -71,6 +71,10 @@ class Knob {
   virtual std::optional<std::string> not_settable(const Host& host) const;
   // Per network namespace (net.* sysctls): noted in plans.
   virtual bool per_netns() const { return false; }
+  // The IRQ number or network interface this knob's file belongs to, or nullopt. A rollback
+  // checks it is still the same device (tuner/apply/knob_identity.h): numbers and names get reused.
+  virtual std::optional<int> irq() const { return std::nullopt; }
+  virtual std::optional<std::string> interface() const { return std::nullopt; }
   // Order among knobs of the same ApplyPhase (lower first), e.g. cpu.max before cpu.max.burst.
   virtual int order_in_phase() const { return 0; }
   // What a plan should tell the user when this knob changes ("changes the queue count: ..."), or "".
@@ -90,6 +94,12 @@ class Knob {
 // Creates the knob for an address, or throws InputError("unknown knob '<address>' (known kinds:
 // sysctl:, thp:, ...)") / InputError("bad knob address '<address>': <reason>").
 std::unique_ptr<Knob> make_knob(const std::string& address);
+
+// The name in `known` closest to `given` by edit distance (a transposition counts as one edit),
+// when it is close enough to be a typo: at most one edit per five characters (at least one). Or
+// the one known dotted name with the same last component ("net.core.tcp_fin_timeout" ->
+// "net.ipv4.tcp_fin_timeout"). For "did you mean" hints; nullopt when nothing is close.
+std::optional<std::string> closest_name(const std::string& given, const std::vector<std::string>& known);
 
 // When a kind's knobs are written within one apply; each phase only depends on earlier ones:
 //   containers (cgroup directories) before the limits inside them; device queue counts (ethtool

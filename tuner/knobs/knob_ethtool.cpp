@@ -38,6 +38,7 @@ class EthtoolKnob : public Knob {
       : Knob(address), ifname_(std::move(ifname)), group_(group), field_(std::move(field)) {}
 
   std::string kind() const override { return "ethtool"; }
+  std::optional<std::string> interface() const override { return ifname_; }
   // Changing the channel count re-creates the queues and their IRQs: nothing queue-specific,
   // rings and coalescing included, may come before it.
   int order_in_phase() const override { return group_ == EthtoolGroup::channels ? 0 : 1; }

@@ -30,6 +30,7 @@ class IrqAffinityKnob : public Knob {
       : Knob(address), irq_(irq), dir_("/proc/irq/" + std::to_string(irq)), path_(dir_ + "/smp_affinity_list") {}
 
   std::string kind() const override { return "irq"; }
+  std::optional<int> irq() const override { return irq_; }
   ReadResult read_raw(const Host& host) const override { return host.read(path_); }
   std::string normalise(const std::string& value) const override { return canonical(value); }
 

@@ -56,6 +56,7 @@ class MaskKnob : public Knob {
         path_(queue_dir(ifname_, queue_) + "/" + file) {}
 
   std::string kind() const override { return kind_; }
+  std::optional<std::string> interface() const override { return ifname_; }
   int order_in_phase() const override { return kind_ == "xps" ? 1 : 0; }  // RPS/RFS first, then XPS
   ReadResult read_raw(const Host& host) const override { return host.read(path_); }
 
@@ -118,6 +119,7 @@ class FlowCntKnob : public Knob {
         path_(queue_dir(ifname_, queue_) + "/rps_flow_cnt") {}
 
   std::string kind() const override { return "rps_flow"; }
+  std::optional<std::string> interface() const override { return ifname_; }
   ReadResult read_raw(const Host& host) const override { return host.read(path_); }
   std::string normalise(const std::string& value) const override {
     auto v = parse_int(trim(value));

@@ -75,7 +75,7 @@ class Planner : public PlanSink {
     return false;
   }
   [[noreturn]] void profile_error(const std::string& pointer, const std::string& reason) const override {
-    throw ProfileError(origin_of(pointer) + ": " + pointer + ": " + reason);
+    throw ProfileError(origin_of(pointer), pointer, reason);
   }
 
  private:

@@ -8,9 +8,12 @@
 #include <algorithm>
 #include <cerrno>
 #include <climits>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
 #include <set>
+#include <sstream>
 
 #include "core/errors.h"
 #include "core/file_io.h"
@@ -32,6 +35,7 @@ struct Loader {
   std::vector<std::string> search_dirs;
   std::vector<std::string> stack;  // canonical files being resolved, outermost first
   std::vector<std::string> files;  // merge order
+  std::vector<ExtendsConflict> conflicts;
 };
 
 std::string dir_of(const std::string& file) {
@@ -50,21 +54,50 @@ std::string canonical_path(const std::string& file) {
   return ::realpath(file.c_str(), buf) ? std::string(buf) : file;
 }
 
-bool is_regular_file(const std::string& path) {
+// Any entry at all: a profile name is taken by whatever sits at NAME.json, so that a FIFO or a
+// dangling link there is an error instead of a silent fall-through to the next directory.
+bool entry_exists(const std::string& path) {
   struct stat st;
-  return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode);
+  return ::lstat(path.c_str(), &st) == 0;
 }
 
-// The whole file, refusing anything that is not a regular file or is too large to be a profile.
+// Running as root, a file or directory someone else can change is refused (see profile.h).
+void require_trusted(const std::string& path, const std::string& what, const struct stat& st) {
+  if (auto why = not_trusted_by_root(st)) {
+    NotPermitted e(path + ": " + what + *why + "; running as root, profiles must be changeable by root only");
+    e.set_file(path);
+    throw e;
+  }
+}
+
+void require_trusted_dir(const std::string& file, const std::string& dir) {
+  struct stat st;
+  if (::stat(dir.c_str(), &st) == 0) require_trusted(file, "its directory " + dir + " is ", st);
+}
+
+// The whole file, refusing anything that is not a regular file or is too large to be a profile,
+// and, as root, a file that is not root's alone (checked on the very file read) or sits in a
+// directory that is not (as named, and after resolving links).
 std::string read_profile_file(const std::string& path) {
-  ReadResult r = read_regular_file(path, kMaxProfileBytes);
-  if (r.ok) return r.data;
-  if (r.err == EFBIG) throw ProfileError(path + ": larger than 1 MiB; not a profile");
-  throw ProfileError(r.error);
+  struct stat st;
+  ReadResult r = read_regular_file(path, kMaxProfileBytes, &st);
+  if (!r.ok && r.err == EFBIG) throw ProfileError(path, "", "larger than 1 MiB; not a profile");
+  if (!r.ok) {
+    ProfileError e(r.error);
+    e.set_file(path);
+    throw e;
+  }
+  if (::geteuid() == 0) {
+    require_trusted(path, "", st);
+    require_trusted_dir(path, dir_of(path));
+    const std::string real_dir = dir_of(canonical_path(path));
+    if (real_dir != dir_of(path)) require_trusted_dir(path, real_dir);
+  }
+  return r.data;
 }
 
 [[noreturn]] void fail(const std::string& file, const std::string& pointer, const std::string& reason) {
-  throw ProfileError(file + ": " + (pointer.empty() ? "" : pointer + ": ") + reason);
+  throw ProfileError(file, pointer, reason);
 }
 
 bool under(const std::string& pointer, const std::string& prefix) {
@@ -152,12 +185,102 @@ void merge(Layer& acc, const Layer& top) {
   }
 }
 
-std::optional<std::string> find_profile(const std::string& name, const std::vector<std::string>& dirs) {
-  for (const auto& d : dirs) {
-    const std::string p = d + "/" + name + ".json";
-    if (is_regular_file(p)) return p;
+// What a setting says, without its why and source: two parents differ only if this differs.
+json essence(const json& item) {
+  if (!item.is_object()) return item;
+  json e = item;
+  e.erase("why");
+  e.erase("source");
+  return e.size() == 1 && e.contains("value") ? e["value"] : e;
+}
+
+// Each setting of a resolved body at the level merge() replaces it: a keyed section's keys, a
+// grouped section's fields, a policy (or verify) whole.
+template <typename F>
+void for_each_setting(const json& body, F&& f) {
+  for (const auto& [sec, v] : body.items()) {
+    const std::string sp = "/" + sec;
+    const ProfileSection* section = find_section(sec);
+    if (!section || section->shape == SectionShape::kPolicy || !v.is_object()) {
+      f(sp, v);
+      continue;
+    }
+    for (const auto& [key, item] : v.items()) {
+      const std::string kp = sp + "/" + pointer_token(key);
+      if (section->shape == SectionShape::kKeyed || !item.is_object()) {
+        f(kp, item);
+        continue;
+      }
+      for (const auto& [field, x] : item.items())
+        if (field != "why" && field != "source") f(kp + "/" + pointer_token(field), x);
+    }
   }
-  return std::nullopt;
+}
+
+// Settings `next` (a parent merged after those in `acc`) changes to another value, as conflicts of
+// the extends list of `file`.
+void record_conflicts(const Layer& acc, const Layer& next, const std::string& file, std::vector<ExtendsConflict>& out) {
+  auto origin = [](const Layer& l, const std::string& p) {
+    auto it = l.origins.find(p);
+    return it == l.origins.end() ? std::string() : it->second;
+  };
+  for_each_setting(next.body, [&](const std::string& pointer, const json& value) {
+    const json::json_pointer ptr(pointer);
+    if (!acc.body.contains(ptr)) return;
+    const json before = essence(acc.body.at(ptr)), after = essence(value);
+    if (before == after) return;
+    ExtendsConflict c;
+    c.setting = pointer;
+    c.in = file;
+    c.values.push_back({origin(acc, pointer), before});
+    c.values.push_back({origin(next, pointer), after});
+    out.push_back(std::move(c));
+  });
+}
+
+// Which file's value the resolved profile holds for each conflict, and why.
+void explain_conflicts(std::vector<ExtendsConflict>& conflicts, const std::map<std::string, std::string>& origins) {
+  for (auto& c : conflicts) {
+    auto it = origins.find(c.setting);
+    c.won = it == origins.end() ? "" : it->second;
+    if (c.won.empty())
+      c.why = "removed (null) by a later profile";
+    else if (c.won == c.values.back().file)
+      c.why = "later in extends wins";
+    else if (c.won == c.in)
+      c.why = "set by " + c.in + " itself";
+    else
+      c.why = "overridden by " + c.won;
+  }
+}
+
+// The file `-p NAME` loads (see profile.h), parsed and merged.
+Profile load_profile_file(const std::string& path, const std::vector<std::string>& search_dirs) {
+  return load_profile_from_text(read_profile_file(path), path, search_dirs);
+}
+
+// The file this code was loaded from (the executable, or the Python extension inside python3),
+// as the kernel maps it into this process; "" when unknown.
+std::string own_object_file() {
+  const auto here = reinterpret_cast<uintptr_t>(&own_object_file);
+  std::ifstream maps("/proc/self/maps");
+  for (std::string line; std::getline(maps, line);) {
+    std::istringstream in(line);
+    std::string range, perms, offset, dev, inode, file;
+    in >> range >> perms >> offset >> dev >> inode;
+    std::getline(in >> std::ws, file);
+    const auto dash = range.find('-');
+    if (dash == std::string::npos || file.empty() || file[0] != '/') continue;
+    const uintptr_t lo = std::stoull(range.substr(0, dash), nullptr, 16);
+    const uintptr_t hi = std::stoull(range.substr(dash + 1), nullptr, 16);
+    if (lo <= here && here < hi) return file;
+  }
+  return "";
+}
+
+std::string without_trailing_slashes(std::string dir) {
+  while (dir.size() > 1 && dir.back() == '/') dir.pop_back();
+  return dir;
 }
 
 Layer resolve(const std::string& file, const std::string& text, Loader& ld, ProfileDoc* top_doc) {
@@ -176,8 +299,9 @@ Layer resolve(const std::string& file, const std::string& text, Loader& ld, Prof
     // Siblings first, so a user's profiles can extend each other; then the built-in dirs.
     std::vector<std::string> dirs = {dir_of(file)};
     dirs.insert(dirs.end(), ld.search_dirs.begin(), ld.search_dirs.end());
-    auto path = find_profile(name, dirs);
-    if (!path) fail(file, at, "unknown profile '" + name + "'");
+    auto found = find_profile(name, dirs);
+    if (!found) fail(file, at, "unknown profile '" + name + "'");
+    const std::string* path = &found->path;
     const std::string canon = canonical_path(*path);
     auto cyc = std::find(ld.stack.begin(), ld.stack.end(), canon);
     if (cyc != ld.stack.end()) {
@@ -187,6 +311,7 @@ Layer resolve(const std::string& file, const std::string& text, Loader& ld, Prof
     }
     if (ld.stack.size() >= kMaxExtends) fail(file, at, "extends chain deeper than " + std::to_string(kMaxExtends));
     Layer parent = resolve(*path, read_profile_file(*path), ld, nullptr);
+    if (i > 0) record_conflicts(acc, parent, file, ld.conflicts);
     merge(acc, parent);
   }
   merge(acc, own_layer(doc.body, file));
@@ -211,20 +336,61 @@ json evaluate_item(const json& item, const std::string& pointer, const HostFacts
 
 }  // namespace
 
-std::vector<std::string> default_profile_dirs() {
+std::string builtin_profile_dir() {
+  // Inside the build dir means built, not installed: the source tree's profiles are the built-ins.
+  static const std::string dir = [] {
+    const std::string build = canonical_path(TUNECTL_BUILD_DIR) + "/";
+    const std::string self = own_object_file();
+    const bool in_build_tree = !self.empty() && canonical_path(self).rfind(build, 0) == 0;
+    return std::string(in_build_tree ? TUNECTL_SOURCE_PROFILE_DIR : TUNECTL_INSTALLED_PROFILE_DIR);
+  }();
+  return dir;
+}
+
+std::vector<std::string> profile_search_dirs(const std::optional<std::string>& profile_path,
+                                             const std::string& site_dir, const std::string& builtin_dir) {
+  std::string user;
+  if (profile_path)
+    user = *profile_path;
+  else if (const char* env = std::getenv("TUNECTL_PROFILE_PATH"))
+    user = env;
   std::vector<std::string> dirs;
-  if (const char* env = std::getenv("TUNECTL_PROFILE_DIR"); env && *env) dirs.push_back(env);
-  dirs.push_back(TUNECTL_PROFILE_DIR);
-  dirs.push_back(TUNECTL_SOURCE_PROFILE_DIR);
+  auto add = [&](const std::string& d) {
+    if (!d.empty() && std::find(dirs.begin(), dirs.end(), without_trailing_slashes(d)) == dirs.end())
+      dirs.push_back(without_trailing_slashes(d));
+  };
+  std::istringstream parts(user);
+  for (std::string d; std::getline(parts, d, ':');) add(d);
+  add(site_dir);
+  add(builtin_dir);
   return dirs;
+}
+
+std::vector<std::string> default_profile_dirs() { return profile_search_dirs(); }
+
+std::optional<FoundProfile> find_profile(const std::string& name, const std::vector<std::string>& search_dirs) {
+  std::optional<FoundProfile> found;
+  std::string first;
+  for (const auto& d : search_dirs) {
+    const std::string p = d + "/" + name + ".json";
+    if (!entry_exists(p)) continue;
+    if (!found) {
+      found = FoundProfile{p, {}};
+      first = canonical_path(p);
+    } else if (canonical_path(p) != first) {  // the same file reached twice hides nothing
+      found->shadows.push_back(p);
+    }
+  }
+  return found;
 }
 
 Profile load_profile_from_text(const std::string& text, const std::string& file,
                                const std::vector<std::string>& search_dirs) {
-  if (text.size() > kMaxProfileBytes) throw ProfileError(file + ": larger than 1 MiB; not a profile");
+  if (text.size() > kMaxProfileBytes) throw ProfileError(file, "", "larger than 1 MiB; not a profile");
   Loader ld{search_dirs, {}, {}};
   ProfileDoc doc;
   Layer l = resolve(file, text, ld, &doc);
+  explain_conflicts(ld.conflicts, l.origins);
   Profile p;
   p.name = stem_of(file);
   p.path = file;
@@ -232,6 +398,7 @@ Profile load_profile_from_text(const std::string& text, const std::string& file,
   p.files = ld.files;
   p.resolved = std::move(l.body);
   p.origins = std::move(l.origins);
+  p.conflicts = std::move(ld.conflicts);
   p.digest = sha256_hex(p.resolved.dump());
   return p;
 }
@@ -245,13 +412,17 @@ Profile load_profile(const std::string& name_or_path, const std::vector<std::str
   } else if (!valid_profile_name(name_or_path)) {
     throw ProfileError("'" + name_or_path + "': not a profile name or a path to a .json file");
   } else if (auto found = find_profile(name_or_path, search_dirs)) {
-    path = *found;
+    Profile p = load_profile_file(found->path, search_dirs);
+    p.shadows = found->shadows;
+    return p;
   } else {
-    std::string names;
+    std::string names, dirs;
     for (const auto& n : list_profiles(search_dirs)) names += (names.empty() ? "" : ", ") + n;
-    throw ProfileError("unknown profile '" + name_or_path + "' (built-in: " + (names.empty() ? "none found" : names) + ")");
+    for (const auto& d : search_dirs) dirs += (dirs.empty() ? "" : ":") + d;
+    throw ProfileError("unknown profile '" + name_or_path + "' (found: " + (names.empty() ? "none" : names) +
+                       "; searched " + dirs + ")");
   }
-  return load_profile_from_text(read_profile_file(path), path, search_dirs);
+  return load_profile_file(path, search_dirs);
 }
 
 std::vector<std::string> list_profiles(const std::vector<std::string>& search_dirs) {
@@ -262,11 +433,36 @@ std::vector<std::string> list_profiles(const std::vector<std::string>& search_di
     while (auto* e = ::readdir(dir)) {
       std::string f = e->d_name;
       if (f.size() <= 5 || f.compare(f.size() - 5, 5, ".json") != 0) continue;
-      if (valid_profile_name(stem_of(f)) && is_regular_file(d + "/" + f)) names.insert(stem_of(f));
+      if (valid_profile_name(stem_of(f))) names.insert(stem_of(f));
     }
     ::closedir(dir);
   }
   return {names.begin(), names.end()};
+}
+
+std::vector<ProfileEntry> scan_profiles(const std::vector<std::string>& search_dirs) {
+  std::vector<ProfileEntry> out;
+  for (const auto& name : list_profiles(search_dirs)) {
+    auto found = find_profile(name, search_dirs);
+    if (!found) continue;  // removed since the listing
+    ProfileEntry e;
+    e.name = name;
+    e.path = found->path;
+    e.dir = dir_of(found->path);
+    e.shadows = found->shadows;
+    try {
+      e.profile = load_profile_file(found->path, search_dirs);
+      e.profile->shadows = e.shadows;
+    } catch (const Error& err) {
+      e.error = err.what();
+      e.exit_code = err.exit_code();
+    } catch (const std::exception& err) {  // one bad file never ends the listing
+      e.error = found->path + ": " + err.what();
+      e.exit_code = kExitUsage;
+    }
+    out.push_back(std::move(e));
+  }
+  return out;
 }
 
 EffectiveProfile evaluate_profile(const Profile& profile, const Snapshot& snap) {
@@ -316,8 +512,9 @@ json evaluated_profile_json(const Profile& p, const Snapshot& snap) {
 }
 
 json profile_json(const Profile& p) {
-  return {{"name", p.name}, {"path", p.path}, {"description", p.description}, {"files", p.files},
-          {"digest", p.digest}, {"resolved", p.resolved}};
+  return {{"name", p.name},     {"path", p.path},         {"description", p.description},
+          {"files", p.files},   {"digest", p.digest},     {"resolved", p.resolved},
+          {"shadows", p.shadows}, {"conflicts", p.conflicts}};
 }
 
 }  // namespace tunectl

@@ -216,6 +216,8 @@ ProfileDoc canonical_profile(const json& doc) {
                           "must be a profile name (letters, digits, '-', '_'), got " + v[i].dump());
         out.extends.push_back(v[i].get<std::string>());
       }
+    } else if (key == "$schema") {
+      text_field(v, at);  // for editors (profiles/profile.schema.json); not part of the profile
     } else if (!sec && key != "verify") {
       throw JsonError(at, "unknown key '" + key + "' (known: " + known_top_keys() + ")");
     } else if (v.is_null()) {

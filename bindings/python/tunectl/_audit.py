@@ -9,6 +9,8 @@ import json
 from typing import Callable, Dict, Optional
 
 from . import _tunectl
+from ._args import rejects_nul
+from ._profile import ProfilePath, _profile_path
 from ._records import Record
 
 __all__ = ["AuditReport", "audit"]
@@ -31,11 +33,12 @@ class AuditReport(Record):
         return self._data["outcome"].get("passed") is True
 
 
+@rejects_nul()
 def audit(profile: str, root: str = "/", state_dir: Optional[str] = None, benches: str = "auto",
           bench_options: Optional[Dict[str, Dict[str, object]]] = None, rounds: int = 10, reps: int = 1, warmup: int = 1,
           keep: bool = True, dry_run: bool = False, noise_file: Optional[str] = None, out: Optional[str] = None,
           prometheus: Optional[str] = None,
-          progress: Optional[Callable[[dict], None]] = None) -> AuditReport:
+          progress: Optional[Callable[[dict], None]] = None, profile_path: ProfilePath = None) -> AuditReport:
     """Audit ``profile`` on the host at ``root``: switch between the original settings and the
     profile while the benchmarks that can see it run interleaved, judge every metric and the
     profile's ``verify.bench`` expectations, then keep the profile (passed and ``keep``) or restore
@@ -47,11 +50,12 @@ def audit(profile: str, root: str = "/", state_dir: Optional[str] = None, benche
     :class:`InputError`/:class:`ProfileError` for bad input, :class:`TransactionError` while a
     transaction is open or the lock is held, :class:`NotPermitted` without root, and
     ``KeyboardInterrupt`` after Ctrl-C has stopped the audit and restored the original.
+    ``profile_path``: see :func:`load_profile`.
     """
     opts = {b: {k: (("1" if v else "0") if isinstance(v, bool) else str(v)) for k, v in o.items()}
             for b, o in (bench_options or {}).items()}
     text, code = _tunectl.audit_json(profile, root, state_dir, benches, opts, rounds, reps, warmup, keep, dry_run,
-                                     noise_file, out, prometheus, progress)
+                                     noise_file, out, prometheus, progress, _profile_path(profile_path))
     report = AuditReport(json.loads(text), code)
     if code == 4:
         exc = _tunectl.ApplyError(report._data["outcome"]["summary"])

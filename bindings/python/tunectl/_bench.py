@@ -6,6 +6,7 @@ import os
 from typing import Any, Dict, List, Mapping, Optional, Tuple, Union
 
 from . import _tunectl
+from ._args import rejects_nul
 from ._records import Record
 
 __all__ = ["BenchResult", "Comparison", "bench", "bench_ab", "benchmarks", "compare"]
@@ -57,16 +58,20 @@ def benchmarks() -> List[Record]:
     return [Record(b) for b in json.loads(_tunectl.bench_list_json())]
 
 
+@rejects_nul()
 def bench(name: str, reps: int = 10, warmup: int = 1, **options: Any) -> BenchResult:
     """Run benchmark ``name`` for ``reps`` measured runs after ``warmup`` discarded ones.
 
     Options are the CLI's with underscores (``msg_size=256``, ``client_cpu=0``, ``linger=True``).
-    The GIL is released while it runs. Raises :class:`tunectl.InputError` for an unknown
-    benchmark or option and :class:`tunectl.Error` when a run fails."""
+    The GIL is released while it runs; Ctrl-C stops it before the next run (torn down, e.g.
+    cpu_quota's cgroup removed) and raises ``KeyboardInterrupt``. Raises
+    :class:`tunectl.InputError` for an unknown benchmark or option and :class:`tunectl.Error` when
+    a run fails."""
     text = _tunectl.bench_run_json(name, {k: _option_text(v) for k, v in options.items()}, reps, warmup)
     return BenchResult(json.loads(text))
 
 
+@rejects_nul()
 def bench_ab(name: str, options_a: Mapping[str, Any], options_b: Mapping[str, Any], reps: int = 10,
              warmup: int = 1) -> Tuple[BenchResult, BenchResult]:
     """Run two conditions of one benchmark interleaved run by run, the order alternating (A B,
@@ -86,6 +91,7 @@ def _result_json(r: Union[BenchResult, Mapping[str, Any], str, "os.PathLike[str]
     return _tunectl.bench_load_result_json(os.fspath(r))
 
 
+@rejects_nul(data=("a", "b"))
 def compare(a: Union[BenchResult, Mapping[str, Any], str, "os.PathLike[str]"],
             b: Union[BenchResult, Mapping[str, Any], str, "os.PathLike[str]"],
             noise_file: Optional[str] = None, allow_underpowered: bool = False) -> Comparison:

@@ -6,6 +6,7 @@ import os
 from typing import Any, List, Mapping, Tuple, Union
 
 from . import _tunectl
+from ._args import rejects_nul
 from ._records import Record
 
 __all__ = ["Diff", "diff"]
@@ -40,6 +41,7 @@ def _input(x: DiffInput, label: str) -> Tuple[str, str]:
     raise TypeError(f"{label}: expected a file path, a dict or a tunectl record, got {type(x).__name__}")
 
 
+@rejects_nul(data=("a", "b"))
 def diff(a: DiffInput, b: DiffInput, counters: bool = False) -> Diff:
     """Compare ``a`` with ``b``: two snapshots (``tunectl.probe()``, ``tunectl probe --json``) or two
     audit reports, each a :class:`Snapshot` or other record, a dict, or a JSON file path.

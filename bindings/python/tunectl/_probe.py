@@ -5,6 +5,7 @@ import json
 from typing import Iterable, Optional
 
 from . import _tunectl
+from ._args import rejects_nul
 from ._records import Record
 
 
@@ -14,6 +15,7 @@ class Snapshot(Record):
     An area that could not be read is ``None`` with ``<area>_unavailable`` saying why."""
 
 
+@rejects_nul()
 def probe(root: str = "/", only: Optional[Iterable[str]] = None) -> Snapshot:
     """Probe the host at ``root`` ("/" is the live machine; any other directory is a tree made
     by ``scripts/capture-host.sh``). ``only`` limits the areas: topology, irq, nic, thp, tcp,

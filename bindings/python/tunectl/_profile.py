@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 import json
-from typing import List, Union
+import os
+from typing import List, Optional, Sequence, Union
 
 from . import _tunectl
+from ._args import rejects_nul
 from ._records import Record
 
 __all__ = ["Profile", "Plan", "VerifyReport", "load_profile", "list_profiles", "show_profile",
@@ -33,6 +35,7 @@ class VerifyReport(Record):
 
 
 ProfileRef = Union[str, Profile]
+ProfilePath = Union[None, str, "os.PathLike[str]", Sequence[Union[str, "os.PathLike[str]"]]]
 
 
 def _ref(profile: ProfileRef) -> str:
@@ -40,31 +43,51 @@ def _ref(profile: ProfileRef) -> str:
     return profile.path if isinstance(profile, Profile) else str(profile)
 
 
-def load_profile(name_or_path: str) -> Profile:
-    """Load a built-in profile by name ("latency") or a profile file by path (anything with a
-    '/' or ending in .json). Raises :class:`tunectl.ProfileError` with
-    "<file>: <json pointer>: <reason>" when it does not validate."""
-    return Profile(json.loads(_tunectl.load_profile_json(name_or_path)))
+def _profile_path(profile_path: ProfilePath) -> Optional[str]:
+    """``profile_path=`` of every function taking a profile, as ``--profile-path`` takes it: a
+    colon-separated string or a list of directories; None: ``$TUNECTL_PROFILE_PATH``. Searched
+    before /etc/tunectl/profiles and the built-ins."""
+    if profile_path is None or isinstance(profile_path, str):
+        return profile_path
+    if isinstance(profile_path, os.PathLike):
+        return os.fspath(profile_path)
+    return ":".join(os.fspath(d) for d in profile_path)
 
 
-def list_profiles() -> List[str]:
-    """Names of the built-in profiles."""
-    return list(_tunectl.list_profiles())
+@rejects_nul()
+def load_profile(name_or_path: str, profile_path: ProfilePath = None) -> Profile:
+    """Load a profile by name ("latency", looked up in ``profile_path``, /etc/tunectl/profiles,
+    the built-ins) or a profile file by path (anything with a '/' or ending in .json).
+    ``shadows`` lists the same-named files later in the search path; ``conflicts`` the settings
+    two parents of an ``extends`` list set differently. Raises :class:`tunectl.ProfileError` with
+    "<file>: <json pointer>: <reason>" when it does not validate, :class:`tunectl.NotPermitted`
+    when, as root, a profile file or its directory can be changed by someone else."""
+    return Profile(json.loads(_tunectl.load_profile_json(name_or_path, _profile_path(profile_path))))
 
 
-def show_profile(profile: ProfileRef, root: str = "/") -> Record:
+@rejects_nul()
+def list_profiles(profile_path: ProfilePath = None) -> List[str]:
+    """Names of the profiles in the search path (``profile_path``, /etc/tunectl/profiles, the
+    built-ins)."""
+    return list(_tunectl.list_profiles(_profile_path(profile_path)))
+
+
+@rejects_nul()
+def show_profile(profile: ProfileRef, root: str = "/", profile_path: ProfilePath = None) -> Record:
     """The profile evaluated against the host at ``root``: ``effective`` settings, ``excluded``
     ones with reasons (``tunectl profiles show NAME --json``)."""
-    return Record(json.loads(_tunectl.show_profile_json(_ref(profile), root)))
+    return Record(json.loads(_tunectl.show_profile_json(_ref(profile), root, _profile_path(profile_path))))
 
 
-def plan(profile: ProfileRef, root: str = "/") -> Plan:
+@rejects_nul()
+def plan(profile: ProfileRef, root: str = "/", profile_path: ProfilePath = None) -> Plan:
     """Plan ``profile`` (a name, a path or a :class:`Profile`) against the host at ``root``.
     Pure: nothing is written. Same JSON as ``tunectl plan -p PROFILE --root ROOT --json``."""
-    return Plan(json.loads(_tunectl.plan_json(_ref(profile), root)))
+    return Plan(json.loads(_tunectl.plan_json(_ref(profile), root, _profile_path(profile_path))))
 
 
-def verify(profile: ProfileRef, root: str = "/") -> VerifyReport:
+@rejects_nul()
+def verify(profile: ProfileRef, root: str = "/", profile_path: ProfilePath = None) -> VerifyReport:
     """Check the host at ``root`` against ``profile``. ``report.ok`` is False on drift or a
     missing file (the CLI exits 1); pending effects and not-settable knobs do not fail."""
-    return VerifyReport(json.loads(_tunectl.verify_json(_ref(profile), root)))
+    return VerifyReport(json.loads(_tunectl.verify_json(_ref(profile), root, _profile_path(profile_path))))

@@ -37,6 +37,31 @@ TEST(AuditBenchChoice, AutoMapsKnobsToTheBenchmarksThatSeeThem) {
   EXPECT_EQ(cs[2].because, (std::vector<std::string>{"sysctl:net.ipv4.tcp_fin_timeout", "sysctl:net.core.somaxconn"}));
 }
 
+// The latency profile on a VM: its wakeup expectation is about the power knobs, which this host
+// skipped. wakeup cannot see anything the plan does, so it is marked, with the skipped knobs.
+TEST(AuditBenchChoice, AnExpectationWhoseKnobsWereAllSkippedCannotSeeThePlan) {
+  Plan p = plan_of({{"thp:enabled", {"madvise", "never"}}, {"sysctl:net.core.busy_read", {"0", "50"}}});
+  Change idle;
+  idle.knob = "cpuidle:0-1:max_latency_us";
+  idle.status = ChangeStatus::kNotSettable;
+  idle.reason = "no cpuidle driver";
+  p.skipped.push_back(idle);
+  const json verify = {{"bench", json::array({{{"bench", "wakeup"}, {"options", json::object()}, {"metric", "wakeup_p99_us"}, {"expect", "improved"}},
+                                              {{"bench", "tcp_rr"}, {"options", json::object()}, {"expect", "no-regression"}}})}};
+  const auto cs = choose_benchmarks(p, verify, "auto", {});
+  ASSERT_EQ(names(cs), (std::vector<std::string>{"mem_latency", "page_fault", "tcp_rr", "tcp_crr", "tcp_stream", "wakeup"}));
+  EXPECT_EQ(cs[5].cannot_see, "this host cannot take any setting it measures: cpuidle:0-1:max_latency_us (not-settable: no cpuidle driver)");
+  for (size_t i = 0; i < 5; ++i) EXPECT_EQ(cs[i].cannot_see, "") << cs[i].bench;  // tcp_rr sees busy_read
+
+  // The same expectation where the power knob is planned: wakeup runs.
+  Plan metal = plan_of({{"cpuidle:0-1:max_latency_us", {"", "10"}}});
+  EXPECT_EQ(choose_benchmarks(metal, verify, "auto", {})[0].cannot_see, "");
+  // Nothing it sees was planned or skipped: the profile's own claim is measured as it stands.
+  EXPECT_EQ(choose_benchmarks(plan_of({}), verify, "auto", {})[0].cannot_see, "");
+  // Named on the command line: always run.
+  EXPECT_EQ(choose_benchmarks(p, json::object(), "wakeup", {})[0].cannot_see, "");
+}
+
 TEST(AuditBenchChoice, CpuMaxIsMeasuredWithItsBeforeAndAfterValues) {
   const Plan p = plan_of({{"cgroup:/work.slice:cpu.max", {"max 100000", "50000 100000"}}});
   const auto cs = choose_benchmarks(p, json::object(), "auto", {});

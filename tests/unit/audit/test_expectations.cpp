@@ -37,6 +37,20 @@ TEST(AuditJudge, ImprovedIsMetOnlyByAnImprovedVerdict) {
   EXPECT_TRUE(ok.reasons.empty());
 }
 
+// A benchmark that could not see the plan on this host leaves its expectation unchecked: met is
+// null, the audit is neither failed nor credited, and the reason says why.
+TEST(AuditJudge, AnExpectationTheHostCannotCheckIsNeitherMetNorFailed) {
+  BenchOutcome blind{"wakeup", {"verify.bench[0]"}, "cannot see the plan", json(), false, "this host cannot take any setting it measures: cpuidle:0-1:max_latency_us (not-settable)"};
+  const auto r = judge(json::array({expect("wakeup", "wakeup_p99_us", "improved", 0.1)}), {blind});
+  EXPECT_TRUE(r.passed);
+  EXPECT_TRUE(r.expectations[0]["met"].is_null());
+  EXPECT_EQ(r.unchecked.size(), 1u);
+  EXPECT_NE(r.unchecked[0].find("cannot be checked on this host: wakeup this host cannot take"), std::string::npos) << r.unchecked[0];
+  // Without the mark, a benchmark that did not run fails the expectation as before.
+  blind.cannot_see.clear();
+  EXPECT_FALSE(judge(json::array({expect("wakeup", "wakeup_p99_us", "improved", 0.1)}), {blind}).passed);
+}
+
 TEST(AuditJudge, MinimumEffectIsCheckedAgainstTheLeastFavourableEndOfTheCi) {
   // Lower is better: ratio 0.6 (40% better) but the CI reaches 0.9: only 10% is shown.
   const auto weak = judge(json::array({expect("tcp_crr", "time_wait_left", "improved", 0.5)}),

@@ -8,6 +8,7 @@
 #include "tuner/knobs/knob.h"
 #include "tuner/knobs/section.h"
 #include "tuner/profile/profile.h"
+#include "tests/unit/test_helpers.h"
 
 namespace tunectl {
 namespace {
@@ -45,7 +46,8 @@ TEST(Sections, UnknownTopLevelKeyListsTheRegisteredSections) {
 
 TEST(Sections, GroupedSectionsMergeFieldByFieldAndPoliciesWhole) {
   // Two layers of one grouped section: the child's field wins, the parent's other field stays.
-  const std::string dir = ::testing::TempDir();
+  const test::TempTree tmp;  // 0700: as root, profiles in a directory others can write are refused
+  const std::string dir = tmp.path();
   FILE* f = std::fopen((dir + "/parent-sec.json").c_str(), "w");
   ASSERT_NE(f, nullptr);
   std::fputs(R"({"cgroups": {"/a": {"create": true, "cpu.max": "max 100000", "cpu.weight": 50}},
