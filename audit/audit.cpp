@@ -69,9 +69,9 @@ class Audit {
     started_at_ = utc_now();
     load_start_ = loadavg(host_);
     t0_ = Clock::now();
-    profile_ = load_profile(req_.profile, profile_search_dirs(req_.profile_path));
+    profile_ = req_.loaded ? *req_.loaded : load_profile(req_.profile, profile_search_dirs(req_.profile_path));
     before_ = take_snapshot(host_);
-    plan_ = make_plan(host_, plan_snapshot(host_), profile_);
+    plan_ = make_plan(host_, plan_snapshot(host_, plan_areas(profile_)), profile_);
     const json verify = profile_.resolved.value("verify", json::object());
     for (auto& c : choose_benchmarks(plan_, verify, req_.benches, req_.bench_options)) benches_.push_back({std::move(c), nullptr, "", nullptr, nullptr, nullptr});
     check_power();
@@ -86,11 +86,11 @@ class Audit {
     StateLock lock = StateLock::acquire(state_dir, true);
     for (const auto& rec : load_journals(state_dir))
       if (rec.state() == "open")
-        throw TransactionError("transaction " + rec.header.id +
-                               " is open (an interrupted apply or audit); run `" +
-                               tunectl_command({"rollback"}, root_, state_dir) + "` first");
+        throw OpenTransaction("transaction " + rec.header.id +
+                              " is open (an interrupted apply or audit); run `" +
+                              tunectl_command({"rollback"}, root_, state_dir) + "` first");
     // Planned again under the lock: the plan describes the host it changes.
-    plan_ = make_plan(host_, plan_snapshot(host_), profile_);
+    plan_ = make_plan(host_, plan_snapshot(host_, plan_areas(profile_)), profile_);
     tx_.emplace(ToggledTransaction::begin(host_, plan_, state_dir));
     report_["plan"] = json(tx_->executed());
     if (tx_->empty()) return nothing_to_change();

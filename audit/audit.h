@@ -14,6 +14,7 @@
 #include "audit/bench_choice.h"
 #include "audit/report_files.h"  // kAuditSchema
 #include "core/json.h"
+#include "tuner/profile/profile.h"
 
 namespace tunectl {
 
@@ -22,6 +23,7 @@ namespace tunectl {
 
 struct AuditRequest {
   std::string profile;  // built-in name or path
+  std::optional<Profile> loaded;  // audit this instead of loading `profile` (Python: a dict)
   std::optional<std::string> profile_path;  // --profile-path (tuner/profile/profile.h); nullopt: the default
   std::string root = "/";
   std::optional<std::string> state_dir;

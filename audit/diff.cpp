@@ -35,7 +35,8 @@ const std::vector<JsonDiffRules::KeyedList> kSnapshotKeys = {
 // path of a captured tree) — they differ between any two probes and say nothing about the host.
 // The top-level "schema" is checked before, and "errors" are compared (a probe error that appears
 // or vanishes is news: a file became unreadable) but reported under the area they belong to.
-const std::vector<std::string> kSnapshotIgnored = {"/host/taken_at", "/host/root"};
+// "irq_counts" is the form the counts are written in (docs/snapshot.md), not a fact of the host.
+const std::vector<std::string> kSnapshotIgnored = {"/host/taken_at", "/host/root", "/irq_counts"};
 
 // Volatile: counters and current usage that change by themselves from one second to the next on
 // an idle host, so two probes of one unchanged host would always differ. Compared only with
@@ -80,11 +81,12 @@ json string_or_null(const json* v) { return v && v->is_string() ? *v : json(null
 std::string quoted(const json& v) { return dump_json(v); }
 
 Kind kind_of(const json& doc, const std::string& label) {
-  const std::string expected = " (diff compares tunectl.snapshot/1 or " + std::string(kAuditSchema) + ")";
+  const std::string expected = " (diff compares " + std::string(kSnapshotSchema) + ", " + kSnapshotSchemaV1 + " or " +
+                               kAuditSchema + ")";
   if (!doc.is_object()) throw InputError(label + ": not a JSON object" + expected);
   const json* schema = field(&doc, "schema");
   if (!schema) throw InputError(label + ": no \"schema\"" + expected);
-  if (*schema == kSnapshotSchema) return Kind::kSnapshot;
+  if (*schema == kSnapshotSchema || *schema == kSnapshotSchemaV1) return Kind::kSnapshot;
   if (*schema == kAuditSchema) return Kind::kAudit;
   throw InputError(label + ": unknown schema " + quoted(*schema) + expected);
 }

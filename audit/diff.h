@@ -1,4 +1,4 @@
-// `tunectl diff`: what differs between two snapshots (tunectl.snapshot/1) or two audit reports
+// `tunectl diff`: what differs between two snapshots (tunectl.snapshot/2 or /1) or two audit reports
 // (tunectl.audit/1) — two hosts, or one host over time — grouped by area, with list elements
 // matched by identity (IRQ number, NIC name, cgroup path, knob, bench and metric). What is never
 // compared (timestamps, counters unless asked) is listed, with the reason, in audit/diff.cpp.

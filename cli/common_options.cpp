@@ -1,7 +1,12 @@
 // The shared --root, --state-dir, --json and --profile-path options: one declaration, one help text each.
 #include "cli/common_options.h"
 
+#include <cmath>
 #include <iostream>
+#include <limits>
+
+#include "core/errors.h"
+#include "core/json_text.h"
 
 #include "tuner/profile/profile.h"
 #include "tuner/profile/profile_schema.h"
@@ -27,6 +32,11 @@ void add_common(po::options_description& opts, unsigned flags) {
     opts.add_options()("profile-path", po::value<std::string>(),
                        "directories searched for profile names first, colon-separated (default: "
                        "$TUNECTL_PROFILE_PATH); then /etc/tunectl/profiles and the built-ins");
+  if (flags & kWait)
+    opts.add_options()("wait", po::value<double>()->implicit_value(std::numeric_limits<double>::infinity(), "forever")
+                                   ->value_name("S"),
+                       "when another apply/rollback holds the lock, wait for it (forever, or at most S seconds) "
+                       "instead of exiting 5");
 }
 
 Common read_common(const po::variables_map& vm) {
@@ -35,7 +45,15 @@ Common read_common(const po::variables_map& vm) {
   if (vm.count("state-dir")) c.state_dir = vm["state-dir"].as<std::string>();
   c.json = vm.count("json") > 0;
   if (vm.count("profile-path")) c.profile_path = vm["profile-path"].as<std::string>();
+  if (vm.count("wait")) {
+    c.wait = vm["wait"].as<double>();
+    if (!(*c.wait >= 0)) throw InputError("--wait: seconds must be a number >= 0");
+  }
   return c;
+}
+
+void print_warnings(std::ostream& err, const std::string& verb, const std::vector<std::string>& warnings) {
+  for (const auto& w : warnings) err << "tunectl " << verb << ": warning: " << escape_for_terminal(w) << "\n";
 }
 
 std::string root_label(const std::string& root) { return root == "/" ? "live host" : "tree " + root; }

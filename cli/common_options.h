@@ -3,6 +3,7 @@
 #pragma once
 #include <boost/program_options.hpp>
 #include <optional>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -13,6 +14,7 @@ enum CommonOption : unsigned {
   kStateDir = 1u << 1,  // --state-dir DIR, default: chosen by the library (see tunectl apply --help)
   kJson = 1u << 2,      // --json: machine output only
   kProfilePath = 1u << 3,  // --profile-path DIR:DIR, default $TUNECTL_PROFILE_PATH (every verb taking -p)
+  kWait = 1u << 4,      // --wait[=S]: wait for the state lock (verbs that take it)
 };
 
 // The profile search path, for --help texts.
@@ -26,6 +28,7 @@ struct Common {
   std::optional<std::string> state_dir;
   bool json = false;
   std::optional<std::string> profile_path;  // nullopt: $TUNECTL_PROFILE_PATH
+  std::optional<double> wait;  // nullopt: refuse a held lock at once (exit 5); infinity: bare --wait
 };
 
 // Reads back whichever common options were added; the others keep their defaults.
@@ -34,6 +37,9 @@ Common read_common(const boost::program_options::variables_map& vm);
 // How output names a root, so that no one mistakes one for the other: "live host" for "/",
 // "tree DIR" for a captured tree.
 std::string root_label(const std::string& root);
+
+// "tunectl VERB: warning: ..." on stderr for each, host bytes escaped.
+void print_warnings(std::ostream& err, const std::string& verb, const std::vector<std::string>& warnings);
 
 // The directories profile names are looked up in, with these options (tuner/profile/profile.h).
 std::vector<std::string> profile_dirs(const Common& c);

@@ -6,6 +6,8 @@
 #include "core/json.h"
 #include "core/json_text.h"
 #include "cli/verb.h"
+#include "tuner/apply/persist.h"
+#include "tuner/plan/plan_review.h"
 
 namespace {
 
@@ -16,8 +18,11 @@ void print_usage(std::ostream& out) {
       << "Benchmark-driven Linux kernel tuning: probe the host, plan and apply a profile as a\n"
       << "crash-safe transaction, measure the effect, roll back exactly.\n\nverbs:\n";
   for (const auto& v : vs) out << "  " << v.name << std::string(12 - std::min<size_t>(11, v.name.size()), ' ') << v.summary << "\n";
-  out << "\nexit codes: 0 ok, 1 drift/verification failed/regression, 2 usage or input error (also an open\n"
-      << "            transaction), 3 not permitted, 4 apply failed and rolled back\n"
+  out << "\nexit codes: 0 ok (also: nothing to do), 1 drift / verification failed / regression / plan refused\n"
+      << "            (--strict, --expect-plan), 2 usage or input error, 3 not permitted, 4 apply failed and\n"
+      << "            rolled back, 5 state lock held by another tunectl (see --wait), 6 an open (interrupted)\n"
+      << "            or unreadable transaction must be recovered first, 7 no valid persisted profile\n"
+      << "            (tunectl boot), 130 interrupted by a signal\n"
       << "with --json an error is also {\"error\": {code, kind, message, file, pointer, knob}} on stdout\n";
 }
 
@@ -36,7 +41,11 @@ const char* error_kind(const tunectl::Error& e) {
   if (dynamic_cast<const tunectl::InputError*>(&e)) return "input";
   if (dynamic_cast<const tunectl::NotPermitted*>(&e)) return "not-permitted";
   if (dynamic_cast<const tunectl::ApplyError*>(&e)) return "apply";
+  if (dynamic_cast<const tunectl::LockHeld*>(&e)) return "lock-held";
+  if (dynamic_cast<const tunectl::PersistRecordError*>(&e)) return "persist-record";
+  if (dynamic_cast<const tunectl::OpenTransaction*>(&e)) return "open-transaction";
   if (dynamic_cast<const tunectl::TransactionError*>(&e)) return "transaction";
+  if (dynamic_cast<const tunectl::PlanRefused*>(&e)) return "plan-refused";
   return e.exit_code() == tunectl::kExitInterrupted ? "interrupted" : "error";
 }
 

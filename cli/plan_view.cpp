@@ -65,6 +65,14 @@ void print_plan(std::ostream& out, const Plan& p) {
     out << "\n* per network namespace: applies to the namespace tunectl runs in (run it inside a\n"
            "  container's namespace to tune that one).\n";
   for (const auto& n : p.notes) out << "\nnote: " << escape_for_terminal(n) << "\n";
+  print_warning_lines(out, p.warnings);
+  out << "\nplan digest: " << p.digest << " (apply --expect-plan " << p.digest.substr(0, 12) << "... applies only this plan)\n";
+}
+
+void print_warning_lines(std::ostream& out, const std::vector<std::string>& warnings) {
+  if (warnings.empty()) return;
+  out << "\nwarnings (--strict refuses these and every skipped setting):\n";
+  for (const auto& w : warnings) out << "  warning: " << escape_for_terminal(w) << "\n";
 }
 
 void print_side_lists(std::ostream& out, const std::vector<Change>& skipped, size_t already) {

@@ -15,5 +15,7 @@ void print_plan(std::ostream& out, const Plan& plan);
 // The knobs a transaction left alone: skipped ones with their reasons, and a count of those
 // already as desired (apply prints these under its result).
 void print_side_lists(std::ostream& out, const std::vector<Change>& skipped, size_t already);
+// The plan's warnings (tuner/plan/plan.h), under a heading; nothing when there are none.
+void print_warning_lines(std::ostream& out, const std::vector<std::string>& warnings);
 
 }  // namespace tunectl::cli

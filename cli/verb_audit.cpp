@@ -49,8 +49,8 @@ std::string notes() {
       "Progress goes to stderr on a terminal (not with --json). SIGINT/SIGTERM stop the audit after\n"
       "the current run and restore the original settings (exit 130).\n\n"
       "exit: 0 passed (no expectation failed, no regression), 1 an expectation failed or a metric\n"
-      "      regressed, 2 bad input / open transaction / lock held, 3 not permitted,\n"
-      "      4 apply failed and was rolled back, 130 interrupted (restored)\n";
+      "      regressed, 2 bad input, 3 not permitted, 4 apply failed and was rolled back, 5 lock held\n"
+      "      by another tunectl, 6 an open transaction (recover first), 130 interrupted (restored)\n";
   return s;
 }
 

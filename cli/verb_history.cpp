@@ -25,17 +25,13 @@ int run_history(const std::vector<std::string>& args) {
     return 0;
 
   const Common common = read_common(vm);
+  if (common.json) {
+    std::cout << dump_json(history_json(common.root, common.state_dir), 2) << "\n";
+    return 0;
+  }
   const std::string dir = state_dir_for(common.root, common.state_dir);
   std::vector<CorruptJournal> corrupt;
   const std::vector<Transaction> txs = history(common.root, common.state_dir, &corrupt);
-
-  if (common.json) {
-    json list = json::array(), bad = json::array();
-    for (const auto& t : txs) list.push_back(summary_json(t));
-    for (const auto& c : corrupt) bad.push_back({{"id", c.id}, {"journal", c.path}, {"error", c.reason}});
-    std::cout << dump_json(json{{"state_dir", dir}, {"transactions", list}, {"corrupt", bad}}, 2) << "\n";
-    return 0;
-  }
   if (txs.empty() && corrupt.empty()) {
     std::cout << "no transactions recorded in " << dir << "\n";
     return 0;

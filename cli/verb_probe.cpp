@@ -27,12 +27,19 @@ std::vector<std::string> split_commas(const std::string& s) {
 int run_probe(const std::vector<std::string>& args) {
   po::options_description opts("probe options");
   const std::string areas = "comma-separated areas: " + probe_area_names(",");  // probes/areas.def
-  opts.add_options()("only", po::value<std::string>(), areas.c_str());
+  opts.add_options()("only", po::value<std::string>(), areas.c_str())(
+      "irq-counts", po::value<std::string>()->default_value("sparse"),
+      "per-CPU IRQ counts in --json: sparse (CPUs with a non-zero count) or full (every CPU)");
   add_common(opts, kRoot | kJson);
   po::variables_map vm;
-  if (!parse_options("probe", "[--root DIR] [--json] [--only AREAS]\n\n--json prints schema tunectl.snapshot/1.", opts,
-                     args, vm))
+  if (!parse_options("probe",
+                     "[--root DIR] [--json] [--only AREAS] [--irq-counts sparse|full]\n\n--json prints schema " +
+                         std::string(kSnapshotSchema) + " (docs/snapshot.md).",
+                     opts, args, vm))
     return 0;
+  const std::string counts = vm["irq-counts"].as<std::string>();
+  if (counts != "sparse" && counts != "full")
+    throw InputError("--irq-counts: '" + counts + "' is neither sparse nor full");
 
   const Common common = read_common(vm);
   Host host(common.root);
@@ -40,6 +47,7 @@ int run_probe(const std::vector<std::string>& args) {
   std::vector<std::string> only;
   if (vm.count("only")) only = split_commas(vm["only"].as<std::string>());
   Snapshot snap = take_snapshot(host, only);
+  snap.irq_counts = counts == "full" ? IrqCounts::kFull : IrqCounts::kSparse;
   if (common.json) {
     std::cout << dump_json(json(snap), 2) << "\n";
   } else {

@@ -36,7 +36,7 @@ std::string stems(const std::vector<std::string>& files) {
 // A profile's value as one short text: the value itself, or the JSON of a policy.
 std::string conflict_value(const json& v) { return v.is_string() ? v.get<std::string>() : v.dump(); }
 
-void print_list(std::ostream& out, const std::vector<json>& profiles) {
+void print_list(std::ostream& out, const json& profiles) {
   Table t({{"NAME"}, {"SETTINGS", Align::Right}, {"APPLY HERE", Align::Right}, {"EXTENDS"}, {"FROM"}, {"DESCRIPTION"}});
   std::vector<std::string> notes;
   for (const auto& p : profiles) {
@@ -125,14 +125,9 @@ int run_list(const std::vector<std::string>& args) {
                      opts, args, vm))
     return 0;
   const Common common = read_common(vm);
-  const Snapshot snap = plan_snapshot(host_for_root(common.root));
-  std::vector<json> all;
-  for (const auto& e : scan_profiles(profile_dirs(common))) {
-    json j = e.profile ? evaluated_profile_json(*e.profile, snap) : json{{"name", e.name}, {"path", e.path},
-                                                                         {"shadows", e.shadows}, {"error", e.error}};
-    j["dir"] = e.dir;
-    all.push_back(std::move(j));
-  }
+  const Host host = host_for_root(common.root);
+  const Snapshot snap = plan_snapshot(host, condition_areas());
+  const json all = profile_listing_json(profile_dirs(common), snap, host);
   if (common.json)
     std::cout << dump_json(json(all), 2) << "\n";
   else
@@ -157,7 +152,7 @@ int run_show(const std::vector<std::string>& args) {
   if (!vm.count("name")) throw InputError("profiles show needs a profile name or path");
   const Common common = read_common(vm);
   const Host host = host_for_root(common.root);
-  const json p = evaluated_profile_json(load_profile(vm["name"].as<std::string>(), profile_dirs(common)), plan_snapshot(host));
+  const json p = evaluated_profile_json(load_profile(vm["name"].as<std::string>(), profile_dirs(common)), plan_snapshot(host, condition_areas()), &host);
   if (common.json)
     std::cout << dump_json(p, 2) << "\n";
   else

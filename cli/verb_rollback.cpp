@@ -26,8 +26,11 @@ const char* kNotes =
     "be newer, or --to naming it, refuses (exit 2): see `tunectl history`.\n"
     "Same state dir rules and permissions as apply (see tunectl apply --help).\n"
     "--json prints {\"rolled_back\": [transaction, ...]}.\n\n"
-    "exit: 0 rolled back, 1 some knob could not be restored (the transaction stays open),\n"
-    "      2 nothing to roll back / already rolled back / corrupt journal / lock held, 3 not permitted\n";
+    "Nothing to roll back (no transaction recorded, or the last one already rolled back) says so\n"
+    "and exits 0; with --json {\"rolled_back\": [], \"nothing_to_do\": \"why\"}.\n\n"
+    "exit: 0 rolled back or nothing to do, 1 some knob could not be restored (the transaction stays\n"
+    "      open), 2 bad input (unknown --to ID), corrupt journal, or a device/namespace mismatch,\n"
+    "      3 not permitted, 5 lock held by another tunectl (see --wait)\n";
 
 void print_rollback(std::ostream& out, const Transaction& tx) {
   out << "transaction " << tx.id.value_or("-") << " (profile " << tx.profile << ", " << root_label(tx.root)
@@ -50,9 +53,9 @@ int run_rollback(const std::vector<std::string>& args) {
   po::options_description opts("rollback options");
   opts.add_options()("to", po::value<std::string>(), "transaction id (default: the last transaction)")(
       "force", "restore even if an IRQ or interface is now another device, or the host rebooted since");
-  add_common(opts, kRoot | kStateDir | kJson);
+  add_common(opts, kRoot | kStateDir | kJson | kWait);
   po::variables_map vm;
-  const std::string usage = "[--to ID] [--force] [--root DIR] [--state-dir DIR] [--json]\n\n" + std::string(kNotes);
+  const std::string usage = "[--to ID] [--force] [--root DIR] [--state-dir DIR] [--wait[=S]] [--json]\n\n" + std::string(kNotes);
   if (!parse_options("rollback", usage, opts, args, vm))
     return 0;
 
@@ -62,12 +65,19 @@ int run_rollback(const std::vector<std::string>& args) {
   req.state_dir = common.state_dir;
   if (vm.count("to")) req.to = vm["to"].as<std::string>();
   req.force = vm.count("force") > 0;
+  req.wait_seconds = common.wait;
 
-  const std::vector<Transaction> done = rollback(req);
-  if (common.json)
-    std::cout << dump_json(json{{"rolled_back", done}}, 2) << "\n";
-  else
+  std::string nothing_to_do;
+  const std::vector<Transaction> done = rollback(req, &nothing_to_do);
+  if (common.json) {
+    json out{{"rolled_back", done}};
+    if (!nothing_to_do.empty()) out["nothing_to_do"] = nothing_to_do;
+    std::cout << dump_json(out, 2) << "\n";
+  } else if (!nothing_to_do.empty()) {
+    std::cout << "nothing to roll back: " << escape_for_terminal(nothing_to_do) << "\n";
+  } else {
     for (const auto& tx : done) print_rollback(std::cout, tx);
+  }
   for (const auto& tx : done) {
     if (tx.state == TxState::kRolledBack) continue;
     std::cerr << "tunectl rollback: " << tx.id.value_or("") << ": " << tx.error.value_or("incomplete") << "\n";

@@ -21,10 +21,38 @@ const char* kNotes =
     "--json prints schema tunectl.status/1: root, state_dir, matches, summary, stack[{id, profile,\n"
     "profile_digest, applied_at, seq, knobs, earlier_boot, checks[{knob, written, current, status,\n"
     "detail}]}], open[{id, profile, started_at, attempted, error, recover}], corrupt[{id, journal,\n"
-    "error}], reboot_pending, reboot_note, exit_code.\n\n"
-    "exit: 0 everything in effect holds and nothing is open, 1 drift or missing,\n"
-    "      2 an open transaction or a corrupt journal (apply would refuse; recover first) or a bad\n"
-    "      option, 3 not permitted (unsafe state dir)\n";
+    "error}], reboot_pending, reboot_note, persisted{persisted, enabled, record, link, profile, digest,\n"
+    "source, persisted_at, source_matches, source_digest, source_error}, exit_code.\n"
+    "persisted: whether `apply --persist` recorded a profile for boot, and whether the file it came\n"
+    "from still resolves to that body (it does not change the exit code).\n\n"
+    "exit: 0 everything in effect holds and nothing is open, 1 drift or missing, 2 a bad option,\n"
+    "      3 not permitted (unsafe state dir), 6 an open transaction or a corrupt journal (apply\n"
+    "      would refuse; recover first)\n";
+
+// "persisted: ..." (tuner/apply/persist.h persisted_status).
+void print_persisted(std::ostream& out, const json& p) {
+  if (p.contains("error")) {
+    out << "persisted: unreadable: " << p["error"].get<std::string>() << "\n";
+    return;
+  }
+  if (!p.value("persisted", false)) {
+    const bool enabled = p.value("enabled", false);
+    out << "persisted: no" << (enabled ? " (but tunectl-boot.service is enabled: `tunectl boot` will fail)" : "")
+        << "\n";
+    return;
+  }
+  const std::string digest = p["digest"].get<std::string>();
+  out << "persisted: " << p["profile"].get<std::string>() << " (sha256 " << digest.substr(0, 12) << "), "
+      << (p.value("enabled", false) ? "applied at boot by tunectl-boot.service" : "NOT enabled (no unit link)") << "\n"
+      << "  source " << p["source"].get<std::string>() << ": ";
+  if (p["source_matches"].is_null())
+    out << "cannot be read (" << p.value("source_error", "") << ")\n";
+  else if (p["source_matches"].get<bool>())
+    out << "matches the persisted body\n";
+  else
+    out << "CHANGED since it was persisted (now sha256 " << p["source_digest"].get<std::string>().substr(0, 12)
+        << "); persist again to boot with it\n";
+}
 
 void print_status(std::ostream& out, const HostStatus& s) {
   out << "status: " << root_label(s.root) << ", state dir " << s.state_dir << "\n";
@@ -48,6 +76,7 @@ void print_status(std::ostream& out, const HostStatus& s) {
         << "\n  recover with: " << o.recover << "\n";
   for (const auto& c : s.corrupt) out << "\nCORRUPT: journal " << c.id << ": " << c.error << "\n";
   out << "\nreboot pending: " << (s.reboot_pending ? "yes" : "no") << " (" << s.reboot_note << ")\n";
+  print_persisted(out, s.persisted);
 }
 
 int run_status(const std::vector<std::string>& args) {

@@ -21,22 +21,27 @@ void print_report(std::ostream& out, const VerifyReport& r) {
   std::string summary;
   for (const auto& [status, n] : r.summary) summary += (summary.empty() ? "" : ", ") + std::to_string(n) + " " + status;
   out << (r.ok ? "OK" : "DRIFT") << ": " << (summary.empty() ? "nothing to check" : summary) << "\n";
-  for (const auto& n : r.notes) out << "note: " << n << "\n";
+  for (const auto& n : r.notes) out << "note: " << escape_for_terminal(n) << "\n";
+  for (const auto& w : r.warnings) out << "warning: " << escape_for_terminal(w) << "\n";
 }
 
 int run_verify(const std::vector<std::string>& args) {
   po::options_description opts("verify options");
   opts.add_options()("profile,p", po::value<std::string>()->required(),
-                     "built-in profile name or path to a .json profile");
+                     "built-in profile name or path to a .json profile")(
+      "strict", "also fail (exit 1) on not-settable or missing knobs and on plan warnings, as apply --strict does");
   add_common(opts, kRoot | kStateDir | kJson | kProfilePath);
   po::variables_map vm;
   if (!parse_options("verify",
-                     "-p PROFILE [--root DIR] [--state-dir DIR] [--json]\n\n"
+                     "-p PROFILE [--root DIR] [--state-dir DIR] [--strict] [--json]\n\n"
                      "Checks every knob of the profile: expected, actual, effective, and a status:\n"
                      "  ok, drift, pending (as desired, effect not visible yet), not-settable (the host\n"
                      "  cannot take it), missing (file or cgroup absent).\n"
-                     "Exit 0 when nothing drifted or is missing (pending and not-settable do not fail),\n"
-                     "1 on drift or missing, 2 on a bad profile or option. Writes nothing.\n"
+                     "not-settable and missing are what apply skips with a warning, so they do not fail verify\n"
+                     "either: apply then verify agree. --strict fails on them and on the plan's warnings (a NIC\n"
+                     "glob matching nothing, ...), as apply --strict refuses them.\n"
+                     "Exit 0 when nothing drifted (pending never fails), 1 on drift (or, with --strict, on\n"
+                     "anything skipped or warned about), 2 on a bad profile or option. Writes nothing.\n"
                      "Warns (stderr; \"warnings\" in --json) while a transaction is open.\n\n" +
                          std::string(kProfileSearchHelp),
                      opts, args, vm))
@@ -45,11 +50,11 @@ int run_verify(const std::vector<std::string>& args) {
   note_shadowing(vm["profile"].as<std::string>(), common);
   const Profile profile = load_profile(vm["profile"].as<std::string>(), profile_dirs(common));
   const Host host = host_for_root(common.root);
-  const VerifyReport r = verify_profile(host, plan_snapshot(host), profile);
+  const VerifyReport r = verify_profile(host, plan_snapshot(host, plan_areas(profile)), profile, vm.count("strict") > 0);
   const auto warnings = open_transaction_warnings(common.root, common.state_dir);
   for (const auto& w : warnings) std::cerr << "tunectl verify: warning: " << escape_for_terminal(w) << "\n";
   json out = r;
-  if (!warnings.empty()) out["warnings"] = warnings;
+  for (const auto& w : warnings) out["warnings"].push_back(w);
   if (common.json)
     std::cout << dump_json(out, 2) << "\n";
   else

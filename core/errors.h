@@ -14,6 +14,8 @@ enum ExitCode : int {
   kExitUsage = 2,        // usage or input error (bad profile, bad option, missing file)
   kExitNotPermitted = 3, // needs root, read-only /proc/sys, ...
   kExitApplyFailed = 4,  // apply failed and was rolled back
+  kExitLocked = 5,       // another tunectl holds the state lock (wait with --wait[=SECONDS])
+  kExitOpenTransaction = 6, // an interrupted transaction must be recovered or rolled back first
   kExitInterrupted = 130, // stopped by SIGINT/SIGTERM (audit, bench) after cleaning up
 };
 
@@ -72,6 +74,18 @@ class TransactionError : public Error {
  public:
   explicit TransactionError(const std::string& what, int exit_code = kExitUsage)
       : Error(what, exit_code) {}
+};
+
+// Another tunectl process holds the state directory's lock.
+class LockHeld : public TransactionError {
+ public:
+  explicit LockHeld(const std::string& what) : TransactionError(what, kExitLocked) {}
+};
+
+// An apply was interrupted (crash, power loss) and its journal is still open.
+class OpenTransaction : public TransactionError {
+ public:
+  explicit OpenTransaction(const std::string& what) : TransactionError(what, kExitOpenTransaction) {}
 };
 
 }  // namespace tunectl

@@ -50,8 +50,8 @@ std::string fd_path(int fd) {
 bool same_file(const struct stat& a, const struct stat& b) { return a.st_dev == b.st_dev && a.st_ino == b.st_ino; }
 
 [[noreturn]] void refuse_disguised_live_root(const std::string& root) {
-  throw InputError("--root " + root + ": is the live host's / (a --root names a captured tree; for the live host " +
-                   "omit --root or pass exactly --root /)");
+  throw InputError("root '" + root + "' is the live host's / under another name (a root other than / names a " +
+                   "captured tree; for the live host use exactly /)");
 }
 
 }  // namespace
@@ -272,9 +272,71 @@ int Host::remove_file(const std::string& path) const {
   return ::unlinkat(dir.get(), name.c_str(), 0) == 0 ? 0 : errno;
 }
 
+namespace {
+
+// A name for a temporary entry next to `name` in a directory: never an existing one (the caller
+// creates it exclusively), hidden, and removed on failure.
+std::string temp_name(const std::string& name) {
+  static unsigned counter = 0;
+  return "." + name + ".tunectl-" + std::to_string(::getpid()) + "-" + std::to_string(++counter);
+}
+
+// Renames `tmp` over `name` inside `dir` and makes the rename durable; removes `tmp` on failure.
+int commit_entry(int dir, const std::string& tmp, const std::string& name) {
+  if (::renameat(dir, tmp.c_str(), dir, name.c_str()) != 0) {
+    const int err = errno;
+    ::unlinkat(dir, tmp.c_str(), 0);
+    return err;
+  }
+  UniqueFd d(::openat(dir, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!d.valid() || ::fsync(d.get()) != 0) return errno;
+  return 0;
+}
+
+}  // namespace
+
+int Host::replace_file(const std::string& path, const std::string& bytes) const {
+  UniqueFd dir;
+  std::string name;
+  if (int err = open_parent(path, dir, name)) return err;
+  const std::string tmp = temp_name(name);
+  UniqueFd fd(::openat(dir.get(), tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644));
+  if (!fd.valid()) return errno;
+  int err = ::fchmod(fd.get(), 0644) == 0 ? 0 : errno;  // whatever the umask: readers need not be root
+  for (size_t done = 0; err == 0 && done < bytes.size();) {
+    const ssize_t n = ::write(fd.get(), bytes.data() + done, bytes.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) err = errno;
+    else done += static_cast<size_t>(n);
+  }
+  if (err == 0 && ::fsync(fd.get()) != 0) err = errno;
+  if (::close(fd.release()) != 0 && err == 0) err = errno;
+  if (err != 0) {
+    ::unlinkat(dir.get(), tmp.c_str(), 0);
+    return err;
+  }
+  return commit_entry(dir.get(), tmp, name);
+}
+
+int Host::replace_symlink(const std::string& target, const std::string& path) const {
+  UniqueFd dir;
+  std::string name;
+  if (int err = open_parent(path, dir, name)) return err;
+  const std::string tmp = temp_name(name);
+  if (::symlinkat(target.c_str(), dir.get(), tmp.c_str()) != 0) return errno;
+  return commit_entry(dir.get(), tmp, name);
+}
+
+int Host::remove_entry(const std::string& path) const {
+  UniqueFd dir;
+  std::string name;
+  if (int err = open_parent(path, dir, name)) return err;
+  return ::unlinkat(dir.get(), name.c_str(), 0) == 0 ? 0 : errno;
+}
+
 Host host_for_root(const std::string& root) {
   Host host(root);
-  if (!host.is_dir("/")) throw InputError("--root " + root + ": not a directory");
+  if (!host.is_dir("/")) throw InputError("root '" + root + "' is not a directory");
   return host;
 }
 
@@ -283,7 +345,7 @@ std::string canonical_root(const std::string& root) {
   char buf[PATH_MAX];
   struct stat st;
   if (!::realpath(root.c_str(), buf) || ::stat(buf, &st) != 0 || !S_ISDIR(st.st_mode))
-    throw InputError("--root " + root + ": not a directory");
+    throw InputError("root '" + root + "' is not a directory");
   struct stat live;
   if (std::strcmp(buf, "/") == 0 || (::stat("/", &live) == 0 && same_file(st, live))) refuse_disguised_live_root(root);
   return buf;

@@ -19,6 +19,8 @@
 
 namespace tunectl {
 
+class HostDir;
+
 class Host {
  public:
   // Exactly "/" (or "") is the live host. Any other root is a captured tree; one that is the live
@@ -60,7 +62,23 @@ class Host {
   int create_file(const std::string& path, const std::string& bytes) const;
   int remove_file(const std::string& path) const;
 
+  // The configuration files tunectl itself owns (the persisted profile under /etc/tunectl and its
+  // systemd enable link: tuner/apply/persist.h), on the live host or confined to a tree. Never
+  // for kernel files. replace_file: `bytes` (mode 0644) through a temporary file in the same
+  // directory, fsync, rename, fsync of the directory: a reader sees the old file or the new one.
+  // replace_symlink: `path` becomes a link to `target` (written as given), the same way.
+  // remove_entry: removes the file or link `path` (never a directory; ENOENT when absent).
+  // Each returns 0 or errno; the directory must exist.
+  int replace_file(const std::string& path, const std::string& bytes) const;
+  int replace_symlink(const std::string& target, const std::string& path) const;
+  int remove_entry(const std::string& path) const;
+
+  // `path` opened once as a directory, so that many files in it are read without resolving the
+  // whole path each time (core/host_dir.h); confined like every open here.
+  HostDir open_dir(const std::string& path) const;
+
  private:
+  friend class HostDir;
   // A captured tree's root, opened once: every path of the tree is resolved under this descriptor.
   struct Tree {
     UniqueFd fd;       // O_PATH directory

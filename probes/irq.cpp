@@ -1,8 +1,10 @@
 #include "probes/irq.h"
 
 #include <algorithm>
+#include <cerrno>
 
 #include "core/errors.h"
+#include "core/host_dir.h"
 #include "core/parse.h"
 #include "core/read_field.h"
 
@@ -18,18 +20,42 @@ struct Descriptor {
 };
 
 // Canonical cpulist from a "_list" file, or from the hex-mask file on kernels without the list.
-std::optional<std::string> read_cpus(const Host& host, const std::string& list_path,
-                                     const std::string& mask_path, ProbeErrors& errors) {
-  auto cpus = read_cpulist_field(host, list_path, errors, Presence::kOptional);
-  if (!cpus && !host.exists(list_path)) cpus = read_hex_mask_field(host, mask_path, errors, Presence::kOptional);
+std::optional<std::string> read_cpus(const HostDir& dir, const std::string& list, const std::string& mask,
+                                     ProbeErrors& errors) {
+  auto cpus = read_cpulist_field(dir, list, errors, Presence::kOptional);
+  if (!cpus && !dir.exists(list)) cpus = read_hex_mask_field(dir, mask, errors, Presence::kOptional);
   if (!cpus) return std::nullopt;
   return format_cpulist(*cpus);
 }
 
-std::optional<std::string> read_mask(const Host& host, const std::string& path, ProbeErrors& errors) {
-  auto cpus = read_hex_mask_field(host, path, errors, Presence::kOptional);
+std::optional<std::string> read_mask(const HostDir& dir, const std::string& name, ProbeErrors& errors) {
+  auto cpus = read_hex_mask_field(dir, name, errors, Presence::kOptional);
   if (!cpus) return std::nullopt;
   return format_cpulist(*cpus);
+}
+
+// per_cpu_count ("0,12,3\n") into `out` (reused: no allocation per IRQ once it has grown). False
+// at anything but decimal digits between commas; the caller then takes the slow path for its message.
+bool parse_count_list(const std::string& text, std::vector<uint64_t>& out) {
+  out.clear();
+  size_t end = text.size();
+  while (end > 0 && (text[end - 1] == '\n' || text[end - 1] == ' ')) --end;
+  uint64_t v = 0;
+  size_t digits = 0;
+  for (size_t i = 0; i <= end; ++i) {
+    const char c = i < end ? text[i] : ',';
+    if (c >= '0' && c <= '9') {
+      if (++digits > 18) return false;  // near int64's limit: parse_int decides
+      v = v * 10 + static_cast<uint64_t>(c - '0');
+    } else if (c == ',' && digits > 0) {
+      out.push_back(v);
+      v = 0;
+      digits = 0;
+    } else {
+      return false;
+    }
+  }
+  return true;
 }
 
 // The possible/online CPU lists only name per_cpu_count's entries here: the topology area reports
@@ -43,6 +69,7 @@ std::optional<CpuSet> cpu_list_hint(const Host& host, const std::string& path) {
 // CPU; columns are the online CPUs, like /proc/interrupts, so counts are picked by CPU number.
 std::vector<Descriptor> read_sysfs_descriptors(const Host& host, const std::vector<std::string>& dirs,
                                                std::vector<int>& count_cpus, ProbeErrors& errors) {
+  const HostDir sys_irq = host.open_dir("/sys/kernel/irq");
   const auto possible = cpu_list_hint(host, "/sys/devices/system/cpu/possible");
   const auto online = cpu_list_hint(host, "/sys/devices/system/cpu/online");
   std::vector<Descriptor> out;
@@ -50,19 +77,29 @@ std::vector<Descriptor> read_sysfs_descriptors(const Host& host, const std::vect
   // index_of[k] = position of count_cpus[k] in per_cpu_count; computed once from the first IRQ.
   std::vector<size_t> index_of;
   bool columns_known = false;
+  std::vector<uint64_t> per_cpu;
+  ReadResult count_file;  // one buffer for every IRQ's per_cpu_count
   for (const auto& d : dirs) {
     auto n = parse_int(d);
     if (!n || *n < 0) continue;
-    const std::string base = "/sys/kernel/irq/" + d;
+    const HostDir dir = sys_irq.dir(d);
+    const std::string base = dir.path();
     Descriptor desc;
     desc.irq = static_cast<int>(*n);
-    desc.name = read_field(host, base + "/actions", errors, Presence::kOptional).value_or("");
-    desc.chip = read_field(host, base + "/chip_name", errors, Presence::kOptional).value_or("");
-    desc.hwirq = read_field(host, base + "/hwirq", errors, Presence::kOptional);
-    desc.type = read_field(host, base + "/type", errors, Presence::kOptional);
-    std::vector<uint64_t> per_cpu;
+    desc.name = read_field(dir, "actions", errors, Presence::kOptional).value_or("");
+    desc.chip = read_field(dir, "chip_name", errors, Presence::kOptional).value_or("");
+    desc.hwirq = read_field(dir, "hwirq", errors, Presence::kOptional);
+    desc.type = read_field(dir, "type", errors, Presence::kOptional);
     bool counts_ok = false;
-    if (auto text = read_field(host, base + "/per_cpu_count", errors, Presence::kOptional)) {
+    dir.read("per_cpu_count", count_file);
+    if (!count_file.ok) {
+      if (count_file.err != ENOENT) errors.push_back(count_file.error);
+    } else if (parse_count_list(count_file.data, per_cpu)) {
+      counts_ok = true;
+    } else {
+      // What the fast parse refused, parsed the careful way to say exactly what is wrong.
+      const std::optional<std::string> text = trim(count_file.data);
+      per_cpu.clear();
       counts_ok = true;
       size_t pos = 0;
       while (pos <= text->size()) {
@@ -158,22 +195,33 @@ std::vector<Descriptor> read_proc_interrupts(const Host& host, std::vector<int>&
   return out;
 }
 
-}  // namespace
-
-std::optional<std::string> irq_managed_reason(const Host& host, int irq) {
-  const std::string n = std::to_string(irq);
-  if (auto text = host.read_trimmed("/sys/kernel/debug/irq/irqs/" + n);
-      text && text->find("AFFINITY_MANAGED") != std::string::npos)
-    return "debugfs: IRQD_AFFINITY_MANAGED";
+// irq_managed_reason with the directories already open: debugfs's irqs/ (when mounted) and
+// /proc/irq/N.
+std::optional<std::string> managed_reason(const HostDir* debug_irqs, const HostDir& proc_irq, int irq) {
+  if (debug_irqs) {
+    ReadResult r = debug_irqs->read(std::to_string(irq));
+    if (r.ok && r.data.find("AFFINITY_MANAGED") != std::string::npos) return "debugfs: IRQD_AFFINITY_MANAGED";
+  }
   for (const char* file : {"smp_affinity", "smp_affinity_list"})
-    if (host.is_read_only("/proc/irq/" + n + "/" + file))  // false when missing
+    if (proc_irq.is_read_only(file))  // false when missing
       return std::string(file) + " is read-only (kernel-managed affinity)";
   return std::nullopt;
 }
 
+}  // namespace
+
+std::optional<std::string> irq_managed_reason(const Host& host, int irq) {
+  const HostDir debug_irqs = host.open_dir("/sys/kernel/debug/irq/irqs");
+  return managed_reason(&debug_irqs, host.open_dir("/proc/irq/" + std::to_string(irq)), irq);
+}
+
 Irqs probe_irqs(const Host& host, ProbeErrors& errors) {
   Irqs out;
-  out.default_affinity = read_mask(host, "/proc/irq/default_smp_affinity", errors);
+  const HostDir proc_irq = host.open_dir("/proc/irq");
+  out.default_affinity = read_mask(proc_irq, "default_smp_affinity", errors);
+  // Without debugfs's irqs/ directory none of its files can be read: not one try per IRQ.
+  const HostDir debug_irqs = host.open_dir("/sys/kernel/debug/irq/irqs");
+  const HostDir* debug = debug_irqs.ok() ? &debug_irqs : nullptr;
 
   const auto sys_dirs = host.list("/sys/kernel/irq");
   std::vector<Descriptor> descs = sys_dirs.empty() ? read_proc_interrupts(host, out.count_cpus, errors)
@@ -188,16 +236,15 @@ Irqs probe_irqs(const Host& host, ProbeErrors& errors) {
     info.hwirq = std::move(d.hwirq);
     info.type = std::move(d.type);
     info.counts = std::move(d.counts);
-    const std::string base = "/proc/irq/" + std::to_string(d.irq);
-    if (host.is_dir(base)) {
-      info.affinity = read_cpus(host, base + "/smp_affinity_list", base + "/smp_affinity", errors);
-      info.effective_affinity =
-          read_cpus(host, base + "/effective_affinity_list", base + "/effective_affinity", errors);
-      info.affinity_hint = read_mask(host, base + "/affinity_hint", errors);
-      if (auto node = read_int_field(host, base + "/node", errors, Presence::kOptional); node && *node >= 0)
+    const HostDir dir = proc_irq.dir(std::to_string(d.irq));
+    if (dir.ok()) {
+      info.affinity = read_cpus(dir, "smp_affinity_list", "smp_affinity", errors);
+      info.effective_affinity = read_cpus(dir, "effective_affinity_list", "effective_affinity", errors);
+      info.affinity_hint = read_mask(dir, "affinity_hint", errors);
+      if (auto node = read_int_field(dir, "node", errors, Presence::kOptional); node && *node >= 0)
         info.node = static_cast<int>(*node);  // -1: no node
     }
-    info.managed_reason = irq_managed_reason(host, d.irq);
+    info.managed_reason = managed_reason(debug, dir, d.irq);
     info.managed = info.managed_reason.has_value();
     out.irqs.push_back(std::move(info));
   }

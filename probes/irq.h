@@ -21,7 +21,9 @@ struct IrqInfo {
   std::optional<int> node;
   bool managed = false;               // affinity cannot be set (kernel-managed): irq_managed_reason
   std::optional<std::string> managed_reason;
-  std::vector<uint64_t> counts;       // per CPU, in CPU order of /proc/interrupts' columns
+  // Per CPU, in CPU order of /proc/interrupts' columns (Irqs::count_cpus). Always every column in
+  // memory; the snapshot JSON writes them as {"<cpu>": count} (probes/irq_area.cpp).
+  std::vector<uint64_t> counts;
   // The NIC queue this IRQ serves, when it is one (annotate_irq_queues, from the NIC probe's map).
   std::optional<std::string> nic;
   std::optional<int> queue;
@@ -42,7 +44,8 @@ Irqs probe_irqs(const Host& host, ProbeErrors& errors);
 // smp_affinity_list (procfs creates both without write bits for such IRQs).
 std::optional<std::string> irq_managed_reason(const Host& host, int irq);
 
-// JSON both ways; a missing key keeps the default (older snapshots still load).
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(IrqInfo, irq, name, chip, hwirq, type, affinity, effective_affinity, affinity_hint, node, managed, managed_reason, counts, nic, queue, kind)
+// JSON both ways, without counts: their form depends on the snapshot's column CPUs and
+// IrqCounts (probes/irq_area.cpp). A missing key keeps the default (older snapshots still load).
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(IrqInfo, irq, name, chip, hwirq, type, affinity, effective_affinity, affinity_hint, node, managed, managed_reason, nic, queue, kind)
 
 }  // namespace tunectl

@@ -1,9 +1,11 @@
-// The irq area: registry entry (its JSON is "irqs" plus "irq_count_cpus") and its `tunectl probe`
-// sections, IRQs grouped by NIC (from the nic area, when probed) and the other IRQs.
+// The irq area: registry entry (its JSON is "irqs" plus "irq_count_cpus" and "irq_counts") and its
+// `tunectl probe` sections, IRQs grouped by NIC (from the nic area, when probed) and the other IRQs.
 #include <algorithm>
 #include <map>
 #include <set>
 
+#include "core/errors.h"
+#include "core/parse.h"
 #include "probes/probe_area.h"
 #include "probes/table_cells.h"
 
@@ -62,6 +64,32 @@ void print_irqs(std::ostream& out, const Snapshot& snap) {
     out << "  none\n";
 }
 
+const char* counts_form_name(IrqCounts form) { return form == IrqCounts::kFull ? "full" : "sparse"; }
+
+// kSparse: {"<cpu>": count} of the CPUs with a non-zero count; kFull: the array, one entry per
+// irq_count_cpus column (as snapshot/1 wrote it).
+json counts_json(const std::vector<uint64_t>& counts, const std::vector<int>& cpus, IrqCounts form) {
+  if (form == IrqCounts::kFull) return counts;
+  json out = json::object();
+  for (size_t i = 0; i < counts.size() && i < cpus.size(); ++i)
+    if (counts[i] != 0) out[std::to_string(cpus[i])] = counts[i];
+  return out;
+}
+
+// Either form back to one count per column; a CPU that is no column is an input error.
+std::vector<uint64_t> counts_from_json(const json& j, const std::vector<int>& cpus, size_t row) {
+  if (j.is_array()) return j.get<std::vector<uint64_t>>();
+  std::vector<uint64_t> out(cpus.size(), 0);
+  for (const auto& [key, value] : j.items()) {
+    const auto cpu = parse_int(key);
+    const auto col = cpu ? std::find(cpus.begin(), cpus.end(), *cpu) : cpus.end();
+    if (col == cpus.end())
+      throw InputError("irqs/" + std::to_string(row) + "/counts: CPU '" + key + "' is not in irq_count_cpus");
+    out[static_cast<size_t>(col - cpus.begin())] = value.get<uint64_t>();
+  }
+  return out;
+}
+
 }  // namespace
 
 ProbeArea probe_area_irq() {
@@ -94,12 +122,27 @@ ProbeArea probe_area_irq() {
     s.irq_count_cpus.reset();
   };
   a.to_json = [](json& j, const Snapshot& s) {
-    j["irqs"] = *s.irqs;
+    static const std::vector<int> no_cpus;
+    const std::vector<int>& cpus = s.irq_count_cpus ? *s.irq_count_cpus : no_cpus;
+    json rows = json::array();
+    for (const IrqInfo& irq : *s.irqs) {
+      json row = irq;
+      row["counts"] = counts_json(irq.counts, cpus, s.irq_counts);
+      rows.push_back(std::move(row));
+    }
+    j["irqs"] = std::move(rows);
     if (s.irq_count_cpus) j["irq_count_cpus"] = *s.irq_count_cpus;
+    j["irq_counts"] = counts_form_name(s.irq_counts);
   };
   a.from_json = [](const json& j, Snapshot& s) {
-    s.irqs = j.at("irqs").get<std::vector<IrqInfo>>();
     if (j.contains("irq_count_cpus")) s.irq_count_cpus = j["irq_count_cpus"].get<std::vector<int>>();
+    // snapshot/1 has no "irq_counts": its counts are the full arrays.
+    s.irq_counts = j.value("irq_counts", "full") == "sparse" ? IrqCounts::kSparse : IrqCounts::kFull;
+    const json& rows = j.at("irqs");
+    s.irqs = rows.get<std::vector<IrqInfo>>();
+    const std::vector<int> cpus = s.irq_count_cpus.value_or(std::vector<int>{});
+    for (size_t i = 0; i < rows.size(); ++i)
+      if (rows[i].contains("counts")) (*s.irqs)[i].counts = counts_from_json(rows[i]["counts"], cpus, i);
   };
   a.print_table = print_irqs;
   return a;

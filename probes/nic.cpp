@@ -62,11 +62,11 @@ std::optional<std::string> pci_function_dir(const std::string& dev) {
 
 // An RPS/XPS mask file as a QueueCpus entry. The kernel answers ENOENT for XPS on single-queue
 // devices: not applicable, not an error; any other failure is both the queue's reason and an error.
-QueueCpus read_queue_mask(const Host& host, int queue, const std::string& path, ProbeErrors& errors) {
+QueueCpus read_queue_mask(const HostDir& dir, int queue, const std::string& name, ProbeErrors& errors) {
   QueueCpus q;
   q.queue = queue;
   const size_t known_errors = errors.size();
-  if (auto cpus = read_hex_mask_field(host, path, errors, Presence::kOptional))
+  if (auto cpus = read_hex_mask_field(dir, name, errors, Presence::kOptional))
     q.cpus = format_cpulist(*cpus);
   else
     q.unavailable = errors.size() > known_errors ? errors.back()
@@ -74,21 +74,23 @@ QueueCpus read_queue_mask(const Host& host, int queue, const std::string& path, 
   return q;
 }
 
+// The queues directory is opened once (the interface's path is a link resolved each time otherwise).
 void read_queues(const Host& host, const std::string& base, NicInfo& nic, ProbeErrors& errors) {
+  const HostDir queues = host.open_dir(base + "/queues");
   for (const auto& entry : host.list(base + "/queues")) {
     const bool rx = entry.rfind("rx-", 0) == 0, tx = entry.rfind("tx-", 0) == 0;
     if (!rx && !tx) continue;
     auto idx = parse_int(entry.substr(3));
     if (!idx || *idx < 0) continue;
-    const std::string dir = base + "/queues/" + entry;
+    const HostDir dir = queues.dir(entry);
     if (rx) {
       ++nic.rx_queues;
-      QueueCpus q = read_queue_mask(host, static_cast<int>(*idx), dir + "/rps_cpus", errors);
-      q.flow_cnt = read_int_field(host, dir + "/rps_flow_cnt", errors, Presence::kOptional);
+      QueueCpus q = read_queue_mask(dir, static_cast<int>(*idx), "rps_cpus", errors);
+      q.flow_cnt = read_int_field(dir, "rps_flow_cnt", errors, Presence::kOptional);
       nic.rps.push_back(std::move(q));
     } else {
       ++nic.tx_queues;
-      nic.xps.push_back(read_queue_mask(host, static_cast<int>(*idx), dir + "/xps_cpus", errors));
+      nic.xps.push_back(read_queue_mask(dir, static_cast<int>(*idx), "xps_cpus", errors));
     }
   }
 }

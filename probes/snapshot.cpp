@@ -22,7 +22,7 @@ void guarded(const Host& host, const ProbeArea& area, Snapshot& s) {
   if (s.errors[area.name].empty()) s.errors.erase(area.name);
 }
 
-// --only's names (or JSON keys) -> area names; empty -> every area.
+// --only's names (or JSON keys) -> area names.
 std::set<std::string> wanted_areas(const std::vector<std::string>& only) {
   std::set<std::string> wanted;
   for (const auto& a : only) {
@@ -30,8 +30,6 @@ std::set<std::string> wanted_areas(const std::vector<std::string>& only) {
     if (!area) throw InputError("--only: unknown area '" + a + "' (known: " + probe_area_names() + ")");
     wanted.insert(area->name);
   }
-  if (only.empty())
-    for (const auto& a : probe_areas()) wanted.insert(a.name);
   return wanted;
 }
 
@@ -57,7 +55,11 @@ const std::vector<std::string>& snapshot_areas() {
 }
 
 Snapshot take_snapshot(const Host& host, const std::vector<std::string>& only) {
-  const std::set<std::string> wanted = wanted_areas(only);
+  return take_snapshot_of(host, only.empty() ? snapshot_areas() : only);
+}
+
+Snapshot take_snapshot_of(const Host& host, const std::vector<std::string>& areas) {
+  const std::set<std::string> wanted = wanted_areas(areas);
   const std::set<std::string> run = areas_to_run(wanted);
 
   Snapshot s;
@@ -100,8 +102,10 @@ void to_json(json& j, const Snapshot& s) {
 }
 
 void from_json(const json& j, Snapshot& s) {
-  if (j.value("schema", "") != kSnapshotSchema)
-    throw InputError("not a tunectl snapshot (schema is not " + std::string(kSnapshotSchema) + ")");
+  const std::string schema = j.value("schema", "");
+  if (schema != kSnapshotSchema && schema != kSnapshotSchemaV1)
+    throw InputError("not a tunectl snapshot (schema is not " + std::string(kSnapshotSchema) + " or " +
+                     kSnapshotSchemaV1 + ")");
   s = Snapshot{};
   s.host = j.at("host").get<HostInfo>();
   for (const auto& area : probe_areas()) {

@@ -1,4 +1,4 @@
-// Snapshot: every probe area's result plus host facts, schema "tunectl.snapshot/1". A probe that
+// Snapshot: every probe area's result plus host facts, schema "tunectl.snapshot/2". A probe that
 // fails leaves its area null with "<area>_unavailable" set; the others are unaffected. The areas
 // are listed in probes/areas.def; each has one typed member here.
 #pragma once
@@ -19,7 +19,13 @@
 
 namespace tunectl {
 
-inline constexpr const char* kSnapshotSchema = "tunectl.snapshot/1";
+inline constexpr const char* kSnapshotSchema = "tunectl.snapshot/2";
+// Still read (audit reports embed it): the same document with every IRQ's counts as a full array.
+inline constexpr const char* kSnapshotSchemaV1 = "tunectl.snapshot/1";
+
+// How the JSON writes each IRQ's per-CPU counts: the CPUs with a non-zero count (the default: a
+// 1024-CPU host's full matrix is ~45 MB), or every CPU of irq_count_cpus. Memory always holds all.
+enum class IrqCounts { kSparse, kFull };
 
 struct HostInfo {
   std::string hostname, kernel, root, taken_at;  // taken_at: RFC 3339 UTC
@@ -36,6 +42,7 @@ struct Snapshot {
   std::optional<Tcp> tcp;
   std::optional<Cgroups> cgroups;
   std::optional<CpuPower> cpu_power;
+  IrqCounts irq_counts = IrqCounts::kSparse;               // JSON form of IrqInfo::counts
   std::map<std::string, std::string> unavailable;          // area -> reason
   std::map<std::string, std::vector<std::string>> errors;  // area -> per-field errors
 };
@@ -45,6 +52,8 @@ const std::vector<std::string>& snapshot_areas();
 
 // Probes the requested areas (all when `only` is empty). Throws InputError for an unknown area.
 Snapshot take_snapshot(const Host& host, const std::vector<std::string>& only = {});
+// Probes exactly `areas` (none when empty: host facts only); same errors as take_snapshot.
+Snapshot take_snapshot_of(const Host& host, const std::vector<std::string>& areas);
 
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(HostInfo, hostname, kernel, root, taken_at)
 // Only probed areas appear, under each area's JSON key (irqs, nics, cgroups, ...).

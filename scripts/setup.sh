@@ -12,6 +12,8 @@ packages=(
   libgtest-dev googletest libbenchmark-dev clang
   iproute2 ethtool numactl hwloc-nox util-linux procps e2fsprogs
   chromium
+  dpkg-dev file help2man lintian  # the Debian package: scripts/build-deb and its test
+  ansible-core                    # the Ansible collection's tests (bindings/ansible)
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -10,6 +10,7 @@
 #include "audit/report_files.h"
 #include "bindings/python/interrupt.h"
 #include "bindings/python/module.h"
+#include "bindings/python/profile_arg.h"
 #include "core/errors.h"
 #include "core/file_io.h"
 #include "core/json_text.h"
@@ -26,10 +27,12 @@ const BinderRegistration reg{[](pyb::module_& m) {
          const std::string& benches, const std::map<std::string, std::map<std::string, std::string>>& bench_options,
          int rounds, int reps, int warmup, bool keep, bool dry_run, const std::optional<std::string>& noise_file,
          const std::optional<std::string>& out, const std::optional<std::string>& prometheus,
-         const std::optional<pyb::function>& progress, const std::optional<std::string>& profile_path) {
+         const std::optional<pyb::function>& progress, const std::optional<std::string>& profile_path,
+         const std::optional<std::string>& profile_text) {
         AuditRequest req;
         req.profile = profile;
         req.profile_path = profile_path;
+        if (profile_text) req.loaded = load_profile_arg(profile, profile_text, profile_path);
         req.root = root;
         req.state_dir = state_dir;
         req.benches = benches;
@@ -70,6 +73,7 @@ const BinderRegistration reg{[](pyb::module_& m) {
       pyb::arg("reps") = 1, pyb::arg("warmup") = 1, pyb::arg("keep") = true, pyb::arg("dry_run") = false,
       pyb::arg("noise_file") = std::nullopt, pyb::arg("out") = std::nullopt, pyb::arg("prometheus") = std::nullopt,
       pyb::arg("progress") = std::nullopt, pyb::arg("profile_path") = std::nullopt,
+      pyb::arg("profile_text") = std::nullopt,
       "Run an audit; returns (report JSON text, exit code) as `tunectl audit --json` prints and exits.");
 }};
 

@@ -1,7 +1,8 @@
 // Snapshot cost (Google Benchmark), run by scripts/bench-probe, never by the test suite.
 // Benchmarks: the live host and each tree named in TUNECTL_BENCH_TREES="name=/dir,name2=/dir2",
-// each as a full snapshot, a full snapshot plus its JSON text (what `probe --json` does), and one
-// snapshot per area so a slow probe stands out. Counters cpus/irqs/cpu_x_irq give the size.
+// each as a full snapshot, a full snapshot plus its JSON text (what `probe --json` does; also with
+// the full per-CPU count matrix, `--irq-counts full`), and one snapshot per area so a slow probe
+// stands out. Counters cpus/irqs/cpu_x_irq give the size.
 #include <benchmark/benchmark.h>
 
 #include <cstdlib>
@@ -23,11 +24,14 @@ void set_size_counters(benchmark::State& state, const Snapshot& s) {
   state.counters["cpu_x_irq"] = cpus * irqs;
 }
 
-void snapshot(benchmark::State& state, const std::string& root, const std::vector<std::string>& only, bool to_json) {
+enum class Json { kNone, kSparse, kFull };
+
+void snapshot(benchmark::State& state, const std::string& root, const std::vector<std::string>& only, Json to_json) {
   const Host host(root);
   for (auto _ : state) {
     Snapshot s = tunectl::take_snapshot(host, only);
-    if (to_json) {
+    if (to_json != Json::kNone) {
+      s.irq_counts = to_json == Json::kFull ? tunectl::IrqCounts::kFull : tunectl::IrqCounts::kSparse;
       std::string text = tunectl::json(s).dump(2);
       benchmark::DoNotOptimize(text.data());
     }
@@ -37,13 +41,14 @@ void snapshot(benchmark::State& state, const std::string& root, const std::vecto
 }
 
 void register_host(const std::string& name, const std::string& root) {
-  auto reg = [&](const std::string& label, std::vector<std::string> only, bool to_json) {
+  auto reg = [&](const std::string& label, std::vector<std::string> only, Json to_json) {
     benchmark::RegisterBenchmark(label.c_str(), [=](benchmark::State& st) { snapshot(st, root, only, to_json); })
         ->Unit(benchmark::kMillisecond);
   };
-  reg("snapshot/" + name + "/all", {}, false);
-  reg("snapshot_json/" + name + "/all", {}, true);
-  for (const auto& area : tunectl::snapshot_areas()) reg("snapshot/" + name + "/" + area, {area}, false);
+  reg("snapshot/" + name + "/all", {}, Json::kNone);
+  reg("snapshot_json/" + name + "/all", {}, Json::kSparse);
+  reg("snapshot_json_full_counts/" + name + "/all", {}, Json::kFull);
+  for (const auto& area : tunectl::snapshot_areas()) reg("snapshot/" + name + "/" + area, {area}, Json::kNone);
 }
 
 }  // namespace

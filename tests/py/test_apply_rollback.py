@@ -142,7 +142,7 @@ def test_a_profile_the_host_already_has_is_unchanged_and_records_nothing(fixture
     assert tree_state(root) == original
     assert journals(state) == [], "an unchanged apply wrote a journal"
     nothing = rollback(root, state)
-    assert nothing.rc == 2 and "no transactions" in nothing.err, nothing
+    assert nothing.rc == 0 and "no transactions recorded" in nothing.json()["nothing_to_do"], nothing
 
 
 def test_dry_run_writes_nothing_not_even_the_journal(fixture_copy, tmp_path):
@@ -179,7 +179,7 @@ def test_open_transaction_blocks_apply_until_rollback_or_recover(fixture_copy, t
     assert record_state(rec) == "open"
 
     again = apply(root, state, "latency")
-    assert again.rc == 2, again
+    assert again.rc == 6, again
     assert f"transaction {txid} is open (interrupted apply)" in again.err
     assert "tunectl rollback" in again.err and "--recover" in again.err
     assert len(journals(state)) == 1
@@ -196,15 +196,23 @@ def test_open_transaction_blocks_apply_until_rollback_or_recover(fixture_copy, t
     assert tree_state(root) == original
 
 
-def test_rolling_back_twice_is_a_clear_usage_error(fixture_copy, tmp_path):
+def test_rolling_back_twice_or_nothing_is_nothing_to_do(fixture_copy, tmp_path):
     root = fixture_copy("vm")
     state = tmp_path / "state"
     assert apply(root, state, "latency").rc == 0
     assert rollback(root, state).rc == 0
-    second = rollback(root, state)
-    assert second.rc == 2 and "already rolled back" in second.err, second
+    after_first = tree_state(root)
+    second = run_cli("rollback", "--root", str(root), "--state-dir", str(state))
+    assert second.rc == 0 and "nothing to roll back: " in second.out and "already rolled back" in second.out, second
+    assert tree_state(root) == after_first
+    as_json = rollback(root, state)
+    assert as_json.rc == 0 and as_json.json()["rolled_back"] == [], as_json
+    assert "already rolled back" in as_json.json()["nothing_to_do"]
     empty = rollback(root, tmp_path / "none")
-    assert empty.rc == 2 and "no transactions" in empty.err, empty
+    assert empty.rc == 0 and "no transactions recorded" in empty.json()["nothing_to_do"], empty
+    assert not (tmp_path / "none").exists()  # nothing to do creates nothing
+    unknown = run_cli("rollback", "--to", "nope", "--root", str(root), "--state-dir", str(state))
+    assert unknown.rc == 2 and "no transaction nope" in unknown.err, unknown
 
 
 def test_history_lists_every_transaction(fixture_copy, tmp_path):
@@ -222,7 +230,7 @@ def test_history_lists_every_transaction(fixture_copy, tmp_path):
     assert [t["id"] for t in rows] == ids
     assert [t["state"] for t in rows] == ["applied", "rolled-back"]
     assert [t["profile"] for t in rows] == ["latency", "api-gateway"]
-    assert all(t["changes"] >= 1 and len(t["profile_digest"]) == 64 and t["started_at"] for t in rows)
+    assert all(t["knobs"] >= 1 and len(t["profile_digest"]) == 64 and t["started_at"] for t in rows)
     human = run_cli("history", "--root", str(root), "--state-dir", str(state))
     assert all(i in human.out for i in ids) and "rolled-back" in human.out
 
@@ -270,7 +278,7 @@ def test_a_held_lock_refuses_a_second_apply_and_the_journal_stays_whole(fixture_
         line = holder.stderr.readline()
         assert "paused after write 1" in line, line
         second = apply(root, state, "api-gateway")
-        assert second.rc == 2, second
+        assert second.rc == 5, second
         assert f"pid {holder.pid}" in second.err and "nothing was written" in second.err
     finally:
         holder.send_signal(signal.SIGKILL)
@@ -289,8 +297,8 @@ def test_racing_applies_serialise_without_corrupting_the_journal(fixture_copy, t
              for _ in range(4)]
     results = [(p.wait(), *p.communicate()) for p in procs]
     for rc, out, err in results:
-        assert rc in (0, 2), (rc, err)
-        if rc == 2:
+        assert rc in (0, 5), (rc, err)
+        if rc == 5:
             assert "holds the lock" in err
         else:
             assert json.loads(out)["state"] in ("applied", "unchanged")
@@ -338,8 +346,8 @@ def test_python_api_mirrors_the_cli(fixture_copy, tmp_path):
     assert back.id == tx.id and back.state == "rolled-back"
     assert set(back.to_dict()) == set(tx.to_dict())
     assert tree_state(root) == original
-    with pytest.raises(tunectl.TransactionError, match="already rolled back"):
-        tunectl.rollback(root=str(root), state_dir=str(state))
+    again = tunectl.rollback(root=str(root), state_dir=str(state))
+    assert again == [] and "already rolled back" in again.nothing_to_do
     with pytest.raises(tunectl.ProfileError):
         tunectl.apply("no-such-profile", root=str(root), state_dir=str(state))
     with pytest.raises(tunectl.InputError):

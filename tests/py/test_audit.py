@@ -189,7 +189,7 @@ echo state $(cat {THP} | tr ' ' _)
 {TUNECTL_BIN} rollback --state-dir {tmp_path}/state > /dev/null; echo rollback $?
 for f in {' '.join(files)}; do echo "after$f" "$(base64 -w0 < $f)"; done
 """)
-    assert out["second"] == "2", (tmp_path / "second.err").read_text()
+    assert out["second"] == "6", (tmp_path / "second.err").read_text()
     assert "is open" in (tmp_path / "second.err").read_text()
     assert out["rollback"] == "0"
     for f in files:

@@ -78,7 +78,7 @@ def helps() -> dict[str, str]:
 # --- help ----------------------------------------------------------------------------------------
 
 def test_top_level_help_lists_every_registered_verb():
-    assert sorted(verbs()) == sorted(REGISTERED) and len(REGISTERED) == 13
+    assert sorted(verbs()) == sorted(REGISTERED) and len(REGISTERED) == 16
 
 
 def test_help_alone_is_the_top_level_help():
@@ -159,8 +159,8 @@ def test_sub_commands_still_run(fixture_copy):
 # --- common options ------------------------------------------------------------------------------
 
 ROOT_PAGES = {"probe", "plan", "apply", "rollback", "history", "status", "verify", "profiles list", "profiles show",
-              "audit"}
-STATE_DIR_PAGES = {"plan", "apply", "rollback", "history", "status", "verify", "audit"}
+              "audit", "boot", "unpersist", "export"}
+STATE_DIR_PAGES = {"plan", "apply", "rollback", "history", "status", "verify", "audit", "boot"}
 
 
 @pytest.mark.parametrize("option,pages", [
@@ -206,7 +206,8 @@ def test_the_dry_run_shows_every_plan_section(fixture_copy, tmp_path, note_profi
     dry = run_cli("apply", "-p", note_profile, "--root", root, "--state-dir", str(tmp_path / "s"), "--dry-run")
     assert dry.rc == 0, dry
     for heading in ("changes, in apply order", "already as desired", "not settable here", "IRQ placement:",
-                    "left out by conditions", "per network namespace", "note: nic: no physical NIC matches 'nosuch*'"):
+                    "left out by conditions", "per network namespace", "warning: nic: no physical NIC matches 'nosuch*'",
+                    "plan digest: "):
         assert heading in dry.out, heading
 
 

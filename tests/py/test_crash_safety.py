@@ -32,7 +32,7 @@ def test_dying_after_every_kth_write_is_always_recoverable(fixture_copy, tmp_pat
         assert diff_states(original, tree_state(root)), f"write {k} left no trace"
 
         refused = apply(root, state, "latency")
-        assert refused.rc == 2 and "is open (interrupted apply)" in refused.err, (k, refused)
+        assert refused.rc == 6 and "is open (interrupted apply)" in refused.err, (k, refused)
 
         rb = rollback(root, state)
         assert rb.rc == 0, (k, rb)
@@ -117,7 +117,7 @@ echo "== after"; snap
     assert sections["killed"] == "killed rc=137"
     written = [n for n in NET_SYSCTLS if during[n] != before[n]]
     assert len(written) == 3, (before, during)  # killed right after the third write
-    assert sections["refused"] == "refused rc=2", open(tmp_path / "refused.err").read()
+    assert sections["refused"] == "refused rc=6", open(tmp_path / "refused.err").read()
     assert "is open" in open(tmp_path / "refused.err").read()
     assert sections["rollback"] == "rollback rc=0", open(tmp_path / "rollback.err").read()
     assert after == before

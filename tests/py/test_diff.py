@@ -104,7 +104,10 @@ def test_an_inserted_element_does_not_cascade(tmp_path):
 
 def test_counters_are_ignored_unless_asked(tmp_path, vm):
     b = copy.deepcopy(vm)
-    b["irqs"][0]["counts"] = [c + 100 for c in b["irqs"][0]["counts"]]
+    counts = b["irqs"][0]["counts"]  # sparse: {"<cpu>": count}
+    assert counts
+    cpu = next(iter(counts))
+    counts[cpu] += 100
     b["topology"]["nodes"][0]["mem_free_kb"] += 1
     b["tcp"]["counters"]["TCPKeepAlive"] += 1
     a_path, b_path = write(tmp_path / "a.json", vm), write(tmp_path / "b.json", b)
@@ -112,7 +115,7 @@ def test_counters_are_ignored_unless_asked(tmp_path, vm):
     r = run_cli("diff", a_path, b_path, "--counters", "--json")
     assert r.rc == 1, r
     irq = vm["irqs"][0]["irq"]
-    expected = sorted(["/topology/nodes/0/mem_free_kb", f"/irqs/{irq}/counts", "/tcp/counters/TCPKeepAlive"])
+    expected = sorted(["/topology/nodes/0/mem_free_kb", f"/irqs/{irq}/counts/{cpu}", "/tcp/counters/TCPKeepAlive"])
     assert sorted(c["path"] for changes in r.json()["areas"].values() for c in changes) == expected
     assert sorted(tunectl.diff(vm, b, counters=True).paths) == expected
 

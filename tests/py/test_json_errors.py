@@ -103,12 +103,12 @@ def test_unsafe_state_dir_is_not_permitted(verb, fixture_copy, tmp_path):
     assert "writable by group or others" in err["message"]
 
 
-def test_open_transaction_refusal_is_a_transaction_error(fixture_copy, tmp_path):
+def test_open_transaction_refusal_has_its_own_code_and_kind(fixture_copy, tmp_path):
     root, state = fixture_copy("vm"), tmp_path / "s"
     env = dict(os.environ, TUNECTL_FAULT_AFTER_WRITES="1", TUNECTL_FAULT_ACTION="exit")
     assert run_cli("apply", "-p", "latency", "--root", str(root), "--state-dir", str(state), "--yes", env=env).rc != 0
     r = run_cli("apply", "-p", "latency", "--root", str(root), "--state-dir", str(state), "--yes", "--json")
-    err = json_error(r, "apply", 2, "transaction")
+    err = json_error(r, "apply", 6, "open-transaction")
     assert "is open" in err["message"]
 
 

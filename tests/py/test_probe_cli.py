@@ -66,7 +66,7 @@ def test_fixture_hosts_exist():
 @pytest.mark.parametrize("name", HOSTS)
 def test_json_follows_the_schema_and_names_its_root(name):
     snap = probe_json("--root", host_path(name))
-    assert snap["schema"] == "tunectl.snapshot/1"
+    assert snap["schema"] == "tunectl.snapshot/2"
     assert snap["host"]["root"] == host_path(name)
     assert snap["host"]["taken_at"].endswith("Z")
     for key in AREA_KEYS.values():
@@ -119,7 +119,7 @@ def test_python_api_equals_cli_json(name):
 def test_python_attribute_access():
     snap = tunectl.probe(root=host_path("vm"), only="tcp")
     assert isinstance(snap, tunectl.Snapshot)
-    assert snap.schema == "tunectl.snapshot/1"
+    assert snap.schema == "tunectl.snapshot/2"
     assert snap.host.root == host_path("vm")
     assert snap.tcp.sysctls["net.ipv4.tcp_keepalive_time"] == snap.to_dict()["tcp"]["sysctls"]["net.ipv4.tcp_keepalive_time"]
     assert isinstance(snap.tcp.sysctls["net.ipv4.tcp_keepalive_time"], int)

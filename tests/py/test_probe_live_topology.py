@@ -49,7 +49,7 @@ def expand(cpulist: str) -> list[int]:
 
 
 def test_probe_has_no_errors_and_all_areas(snap):
-    assert snap["schema"] == "tunectl.snapshot/1"
+    assert snap["schema"] == "tunectl.snapshot/2"
     for key in ("topology", "thp", "cgroups"):
         assert snap[key] is not None, snap.get(key + "_unavailable")
     assert not {"topology", "thp", "cgroup"} & set(snap.get("errors", {})), snap["errors"]

@@ -154,7 +154,7 @@ def test_a_record_from_an_earlier_boot_is_closed_without_writing(fixture_copy, t
     assert tree_state(root) == applied
     [rec] = journals(state)
     assert record_state(rec) == "rolled-back" and rec["events"][-1]["cause"] == "rollback: reboot"
-    assert "already rolled back" in rollback(root, state).err
+    assert "already rolled back" in rollback(root, state).out
 
 
 def test_force_restores_a_record_from_an_earlier_boot(fixture_copy, tmp_path):

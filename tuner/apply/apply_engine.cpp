@@ -119,7 +119,7 @@ Transaction rollback_record(const Host& host, const JournalRecord& rec, const st
   const std::string root = canonical_root(host.root());
   if (rec.header.root != root)
     throw TransactionError("transaction " + rec.header.id + " was made for root " + rec.header.root + ", not " + root +
-                           "; pass --root " + rec.header.root);
+                           "; roll it back with that root");
   if (rec.state() == "rolled-back") throw TransactionError(rollback_target_error(rec));
   std::vector<engine::Entry> undo;
   const auto attempted = rec.attempted();

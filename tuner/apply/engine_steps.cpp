@@ -110,14 +110,21 @@ std::vector<Entry> prepare(const Host& host, const Plan& plan, Plan& executed) {
         continue;
       }
     }
-    if (auto bad = new_container ? knob->validate(c.value) : knob->validate_for(host, c.value))
-      throw InputError(c.knob + ": " + *bad);
+    if (auto bad = new_container ? knob->validate(c.value) : knob->validate_for(host, c.value)) {
+      InputError err(c.knob + ": " + *bad);
+      err.set_knob(c.knob);
+      throw err;
+    }
     ReadResult before = knob->read_raw(host);
     Entry e{entries.size(), std::move(knob), std::nullopt};
     if (before.ok)
       e.before = std::move(before.data);
     else if (!(new_container && before.err == ENOENT))  // absent until its container is made
-      throw ApplyError(c.knob + ": cannot read its current value (" + before.error + "); nothing was written");
+    {
+      ApplyError err(c.knob + ": cannot read its current value (" + before.error + "); nothing was written");
+      err.set_knob(c.knob);
+      throw err;
+    }
     entries.push_back(std::move(e));
     executed.changes.push_back(c);
   }

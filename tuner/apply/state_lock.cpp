@@ -8,8 +8,11 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
+#include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <thread>
 
 #include "core/errors.h"
 #include "tuner/apply/state_dir.h"
@@ -48,21 +51,26 @@ UniqueFd open_plain_file(int dir_fd, const std::string& state_dir, const char* n
 
 }  // namespace
 
-StateLock StateLock::acquire(const std::string& state_dir, bool create) {
+StateLock StateLock::acquire(const std::string& state_dir, bool create, std::optional<double> wait_seconds) {
   const UniqueFd dir = open_state_dir(state_dir, create);
   if (!dir.valid()) throw TransactionError("no transactions recorded in " + state_dir);
   UniqueFd owned = open_plain_file(dir.get(), state_dir, "lock");
   const int fd = owned.get();
   StateLock lock(std::move(owned));  // closes fd on every path below
-  int rc;
-  do {
-    rc = ::flock(fd, LOCK_EX | LOCK_NB);
-  } while (rc != 0 && errno == EINTR);
-  if (rc != 0) {
-    if (errno == EWOULDBLOCK)
-      throw TransactionError("another tunectl apply or rollback (pid " + holder_pid(fd) + ") holds the lock on " +
-                             state_dir + "; nothing was written — retry when it has finished");
-    fail_dir("cannot lock " + state_dir + "/lock", errno);
+  // Polling, not a blocking flock: a deadline needs no signal handler, and a SIGINT still ends
+  // the process at once (nothing is written while waiting).
+  const auto start = std::chrono::steady_clock::now();
+  for (;;) {
+    if (::flock(fd, LOCK_EX | LOCK_NB) == 0) break;
+    if (errno == EINTR) continue;
+    if (errno != EWOULDBLOCK) fail_dir("cannot lock " + state_dir + "/lock", errno);
+    const double waited = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    if (!wait_seconds || waited >= *wait_seconds) {
+      const std::string after = wait_seconds ? " after waiting " + std::to_string(std::lround(waited)) + " s" : "";
+      throw LockHeld("another tunectl apply or rollback (pid " + holder_pid(fd) + ") holds the lock on " + state_dir +
+                     after + "; nothing was written — retry when it has finished, or pass --wait[=SECONDS]");
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   // Advisory, for the message above; the flock is the lock.
   const std::string pid = std::to_string(::getpid()) + "\n";

@@ -3,6 +3,7 @@
 // a stale lock behind (the open transaction in the journal is what a crash leaves).
 #pragma once
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "core/unique_fd.h"
@@ -11,12 +12,14 @@ namespace tunectl {
 
 class StateLock {
  public:
-  // Takes the lock without waiting: a second apply is refused at once, naming the holder's pid,
-  // rather than queueing behind a change it has not seen the plan of.
+  // Takes the lock. By default without waiting: a second apply is refused at once, naming the
+  // holder's pid, rather than queueing behind a change it has not seen the plan of. `wait_seconds`
+  // (--wait[=S]) polls for that long instead (infinity: until the holder finishes); the caller
+  // plans only after it has the lock, so the plan is still of the host it changes.
   // `create`: make the state dir (0700, parents too) when missing; otherwise a missing dir is a
   // TransactionError ("no transactions recorded"). Throws NotPermitted when the dir cannot be
-  // created or opened (EACCES, EPERM, EROFS), TransactionError when the lock is held.
-  static StateLock acquire(const std::string& state_dir, bool create);
+  // created or opened (EACCES, EPERM, EROFS), LockHeld (exit 5) when the lock stays held.
+  static StateLock acquire(const std::string& state_dir, bool create, std::optional<double> wait_seconds = std::nullopt);
 
   StateLock(StateLock&&) noexcept = default;
   StateLock& operator=(StateLock&&) = delete;

@@ -7,6 +7,7 @@
 #include "tuner/apply/command_hint.h"
 #include "tuner/apply/journal.h"
 #include "tuner/apply/knob_identity.h"
+#include "tuner/apply/persist.h"
 #include "tuner/apply/state_dir.h"
 #include "tuner/apply/transaction.h"
 #include "tuner/knobs/knob.h"
@@ -50,6 +51,7 @@ HostStatus host_status(const std::string& root, const std::optional<std::string>
   s.root = canonical_root(root);
   s.state_dir = state_dir_for(s.root, state_dir);
   s.reboot_note = kRebootNote;
+  s.persisted = persisted_status(s.root);
   // scan_journals reports unreadable records instead of throwing; a record that reads but whose
   // view fails (transaction_from_record) is reported the same way rather than failing status.
   JournalSet set = scan_journals(s.state_dir);
@@ -116,7 +118,7 @@ HostStatus host_status(const std::string& root, const std::optional<std::string>
 }
 
 int status_exit_code(const HostStatus& s) {
-  if (!s.open.empty() || !s.corrupt.empty()) return kExitUsage;
+  if (!s.open.empty() || !s.corrupt.empty()) return kExitOpenTransaction;
   return s.matches ? kExitOk : kExitDrift;
 }
 
@@ -145,6 +147,7 @@ void to_json(json& j, const HostStatus& s) {
        {"corrupt", corrupt},
        {"reboot_pending", s.reboot_pending},
        {"reboot_note", s.reboot_note},
+       {"persisted", s.persisted},
        {"exit_code", status_exit_code(s)}};
 }
 

@@ -8,6 +8,7 @@
 //   open     transactions an apply or audit left open (crashed, killed, incomplete rollback), with
 //            the exact command that recovers them.
 //   corrupt  journals that cannot be read (they may hide an open transaction).
+//   persisted  whether a profile is persisted for `tunectl boot` and still matches its file.
 //   reboot   whether settings that take effect at boot wait for a reboot: always false today (no
 //            knob kind has boot-time settings yet); the field is kept for when one does.
 // Read-only: takes no lock, writes nothing, creates no state dir.
@@ -58,11 +59,15 @@ struct HostStatus {
   bool matches = true;                 // every knob in effect holds its written value
   bool reboot_pending = false;
   std::string reboot_note;
+  // Whether a profile is persisted for boot (tuner/apply/persist.h persisted_status): persisted,
+  // enabled, profile, digest, source and whether that file still resolves to the persisted body
+  // (source_matches). Informational: it does not change the exit code.
+  json persisted;
 };
 
 HostStatus host_status(const std::string& root, const std::optional<std::string>& state_dir);
 
-// 0 when everything in effect matches and nothing is open or corrupt; 2 when a transaction is
+// 0 when everything in effect matches and nothing is open or corrupt; 6 when a transaction is
 // open or a journal corrupt (apply would refuse: recover first); else 1 on drift or missing.
 int status_exit_code(const HostStatus& s);
 

@@ -18,6 +18,7 @@
 #include "tuner/apply/journal.h"
 #include "tuner/apply/state_dir.h"
 #include "tuner/plan/plan.h"
+#include "tuner/plan/plan_review.h"
 
 namespace tunectl {
 
@@ -61,6 +62,8 @@ struct Transaction {
   std::vector<Change> already;  // already as desired
   std::vector<Change> skipped;  // not settable / missing, with reasons; never written
   std::vector<std::string> recovered;  // open transactions rolled back first (apply --recover)
+  std::vector<std::string> warnings;   // the plan's (tuner/plan/plan.h); not journaled
+  std::string plan_digest;             // the plan's digest (tuner/plan/plan_review.h); not journaled
   // Why an apply failed (kept in history) or why a rollback was incomplete. Success is told by
   // `state` (applied, rolled-back), not by the absence of an error.
   std::optional<std::string> error;
@@ -70,7 +73,7 @@ struct Transaction {
 };
 void to_json(json& j, const TxChange& c);
 void to_json(json& j, const Transaction& t);
-// One history line: id, times, profile, digest, state, number of changes and of knobs written.
+// One history line: id, times, profile, digest, state, number of knobs planned ("knobs") and written.
 json summary_json(const Transaction& t);
 
 // Builds the public view of a record (what history, rollback and apply report).
@@ -94,11 +97,17 @@ std::string already_rolled_back_message(const JournalRecord& rec);
 
 struct ApplyRequest {
   std::string profile;  // built-in name or path
+  // Apply this instead of loading `profile` (tunectl boot: the persisted body; Python: a dict).
+  std::optional<Profile> loaded;
   std::optional<std::string> profile_path;  // --profile-path (tuner/profile/profile.h); nullopt: the default
   std::string root = "/";
   std::optional<std::string> state_dir;
   bool dry_run = false;  // plan only: no lock, no journal, no write
   bool recover = false;  // roll back an open transaction first
+  std::optional<double> wait_seconds;  // wait this long for the state lock (tuner/apply/state_lock.h)
+  // Checked on the plan made under the lock (tuner/plan/plan_review.h): --strict, the reviewed
+  // plan's digest (`plan --json` "digest") or the whole reviewed plan; PlanRefused, nothing written.
+  PlanExpectations expect;
   // Called with the plan, under the lock, before the journal is written; false aborts.
   std::function<bool(const Plan&)> confirm;
 };
@@ -113,15 +122,20 @@ struct RollbackRequest {
   // Restore even when an IRQ or interface is no longer the device recorded at apply, or the host
   // rebooted since (tuner/apply/knob_identity.h). Never writes into another network namespace.
   bool force = false;
+  std::optional<double> wait_seconds;  // as ApplyRequest
 };
 // The transactions rolled back, newest first. Stops at an incomplete rollback (its state is still
-// not "rolled-back" and its `error` says why).
-std::vector<Transaction> rollback(const RollbackRequest& req);
+// not "rolled-back" and its `error` says why). Nothing to do — no transaction recorded, or the last
+// (or `to`) one already rolled back — is not an error: returns none and says why in `nothing_to_do`.
+std::vector<Transaction> rollback(const RollbackRequest& req, std::string* nothing_to_do = nullptr);
 
 // Every recorded transaction for this root, oldest first (by seq: journal.h). Needs no lock and no
 // root privilege beyond reading the state dir. Corrupt records are skipped and, with `corrupt`,
 // listed there by id and reason.
 std::vector<Transaction> history(const std::string& root, const std::optional<std::string>& state_dir,
                                  std::vector<CorruptJournal>* corrupt = nullptr);
+// `history --json` (and Python's history()): {"state_dir", "transactions": [summary_json...],
+// "corrupt": [{id, journal, error}]}.
+json history_json(const std::string& root, const std::optional<std::string>& state_dir);
 
 }  // namespace tunectl

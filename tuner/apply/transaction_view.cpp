@@ -84,6 +84,8 @@ void to_json(json& j, const Transaction& t) {
        {"already", t.already},
        {"skipped", t.skipped},
        {"recovered", t.recovered},
+       {"warnings", t.warnings},
+       {"plan_digest", t.plan_digest.empty() ? json(nullptr) : json(t.plan_digest)},
        {"error", t.error},
        {"note", t.note}};
 }
@@ -100,7 +102,7 @@ json summary_json(const Transaction& t) {
           {"profile_digest", t.profile_digest},
           {"root", t.root},
           {"state", to_string(t.state)},
-          {"changes", t.changes.size()},
+          {"knobs", t.changes.size()},
           {"written", written},
           {"error", t.error}};
 }
@@ -126,6 +128,8 @@ Transaction plan_view(const Plan& plan, const std::string& root, TxState state) 
   }
   t.already = plan.already;
   t.skipped = plan.skipped;
+  t.warnings = plan.warnings;
+  t.plan_digest = plan.digest;
   return t;
 }
 

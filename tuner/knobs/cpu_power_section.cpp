@@ -49,7 +49,7 @@ void collect_cpu_power(const json& sec, PlanSink& sink) {
   for (const auto& [set, fields] : sec.items()) {
     const CpuSet cpus = resolve(set, *sink.snapshot().topology);
     if (cpus.empty()) {
-      sink.note("cpu_power: no online CPU is in '" + set + "' on this host; its settings are not planned");
+      sink.warn("cpu_power: no online CPU is in '" + set + "' on this host; its settings are not planned");
       continue;
     }
     for (const auto& [field, s] : fields.items())

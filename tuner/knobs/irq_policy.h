@@ -27,7 +27,7 @@ struct IrqAssignment {
 
 struct IrqPlacement {
   std::vector<IrqAssignment> assignments;  // ordered by NIC, queue, IRQ (pin: map order)
-  std::vector<std::string> notes;          // what the policy could not do ("no NIC matches ...")
+  std::vector<std::string> notes;          // what the policy could not do ("no NIC matches ..."): plan warnings
 };
 
 // `policy` is the canonical irq section of a profile. Needs snap.topology, snap.nics, snap.irqs;

@@ -179,7 +179,7 @@ void collect_nic(const json& sec, PlanSink& sink) {
   if (!sink.need("nic", "nic settings")) return;
   for (const auto& [glob, fields] : sec.items()) {
     auto nics = nics_matching(sink.snapshot(), {glob});
-    if (nics.empty()) sink.note("nic: no physical NIC matches '" + glob + "'");
+    if (nics.empty()) sink.warn("nic: no physical NIC matches '" + glob + "'");
     for (const NicInfo* n : nics)
       for (const auto& [field, s] : fields.items())
         if (is_setting(s))

@@ -162,7 +162,7 @@ json canonical_irq(const json& v, const std::string& at) {
 
 void collect_irq(const json& pol, PlanSink& sink) {
   IrqPlacement placed = place_irqs(pol, sink.snapshot());
-  for (auto& n : placed.notes) sink.note(n);
+  for (auto& n : placed.notes) sink.warn(n);
   const std::string policy = pol["policy"].get<std::string>();
   Setting s = setting_of(json{{"value", ""}, {"why", pol.value("why", "")}, {"source", pol.value("source", "")}}, "/irq");
   if (s.why.empty()) s.why = "irq policy " + policy;

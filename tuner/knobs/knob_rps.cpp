@@ -214,6 +214,13 @@ int64_t pow2_floor(int64_t n) {
   return p;
 }
 
+// The NICs the policy's globs name; none is a warning (the profile would silently do nothing).
+std::vector<const NicInfo*> matching_or_warn(const Snapshot& snap, const json& pol, const char* section, PlanSink& sink) {
+  auto nics = nics_matching(snap, pol["nics"].get<std::vector<std::string>>());
+  if (nics.empty()) sink.warn(std::string(section) + ": no physical NIC matches " + pol["nics"].dump());
+  return nics;
+}
+
 Setting policy_setting(const json& pol, const std::string& pointer, const std::string& value) {
   return Setting{value, pol.value("why", ""), pol.value("source", ""), pointer};
 }
@@ -223,7 +230,7 @@ void collect_rps(const json& pol, PlanSink& sink) {
     sink.add("sysctl:net.core.rps_sock_flow_entries", policy_setting(pol, "/rps/flow_entries", pol["flow_entries"].dump()));
   if (!sink.need("nic", "rps") || !sink.need("topology", "rps")) return;
   const Snapshot& snap = sink.snapshot();
-  for (const NicInfo* n : nics_matching(snap, pol["nics"].get<std::vector<std::string>>())) {
+  for (const NicInfo* n : matching_or_warn(snap, pol, "rps", sink)) {
     const CpuSet pool = steering_pool(pol, *n, *snap.topology);
     const auto rx = queues(n->rps, n->rx_queues);
     for (int q : rx) {
@@ -245,7 +252,7 @@ void collect_rps(const json& pol, PlanSink& sink) {
 void collect_xps(const json& pol, PlanSink& sink) {
   if (!sink.need("nic", "xps") || !sink.need("topology", "xps")) return;
   const Snapshot& snap = sink.snapshot();
-  for (const NicInfo* n : nics_matching(snap, pol["nics"].get<std::vector<std::string>>())) {
+  for (const NicInfo* n : matching_or_warn(snap, pol, "xps", sink)) {
     const CpuSet pool = steering_pool(pol, *n, *snap.topology);
     const auto tx = queues(n->xps, n->tx_queues);
     if (pool.empty() || tx.empty()) continue;

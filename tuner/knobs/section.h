@@ -53,8 +53,11 @@ class PlanSink {
   // A knob the profile asks for that this host cannot take (a managed IRQ), with the reason.
   virtual void skip(const std::string& address, const Setting& s, const std::string& reason) = 0;
   virtual void note(const std::string& text) = 0;
+  // Something the profile asks for that this host will silently not get (a glob matching no NIC):
+  // shown as a warning, a failure under --strict.
+  virtual void warn(const std::string& text) = 0;
   virtual void irq_row(const IrqMapEntry& row) = 0;
-  // Whether snapshot area `area` was probed; otherwise notes that `what` was not planned.
+  // Whether snapshot area `area` was probed; otherwise warns that `what` was not planned.
   virtual bool need(const std::string& area, const std::string& what) = 0;
   // A profile error only the host reveals (a cgroup path through a symlink): throws ProfileError
   // naming the file the item at `pointer` came from.

@@ -42,9 +42,16 @@ struct Plan {
   std::vector<IrqMapEntry> irq_map;  // the irq policy's placement, for display
   std::vector<Excluded> excluded;    // profile items whose "when" does not hold on this host
   std::vector<std::string> notes;    // what a policy could not do, and ordering caveats
+  // What the profile asks for that this host silently would not get: a NIC glob matching nothing,
+  // an IRQ that does not exist, an area that could not be probed, a root with no /proc or /sys.
+  // Printed by default; with --strict they (and every skipped knob) refuse the apply.
+  std::vector<std::string> warnings;
+  // sha256 of what the plan would write where (plan_digest.h): `apply --expect-plan` compares it.
+  std::string digest;
 };
 
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Change, knob, current, desired, value, why, source, status, reason, per_netns)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Plan, profile, profile_digest, root, changes, already, skipped, irq_map, excluded, notes)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Plan, profile, profile_digest, root, changes, already, skipped, irq_map, excluded, notes,
+                                                warnings, digest)
 
 }  // namespace tunectl

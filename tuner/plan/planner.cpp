@@ -7,11 +7,13 @@
 #include <cerrno>
 #include <map>
 #include <memory>
+#include <set>
 
 #include "core/errors.h"
 #include "core/strict_json.h"
 #include "tuner/knobs/knob.h"
 #include "tuner/knobs/section.h"
+#include "tuner/plan/plan_review.h"
 
 namespace tunectl {
 namespace {
@@ -30,11 +32,13 @@ class Planner : public PlanSink {
       : host_(host), snap_(snap), profile_(profile) {}
 
   Plan run() {
-    EffectiveProfile eff = evaluate_profile(profile_, snap_);
+    EffectiveProfile eff = evaluate_profile(profile_, snap_, &host_);
     plan_.profile = profile_.name;
     plan_.profile_digest = profile_.digest;
     plan_.root = host_.root();
     plan_.excluded = eff.excluded;
+    if (!host_.is_dir("/proc") && !host_.is_dir("/sys"))
+      warn("root " + host_.root() + " has neither proc/ nor sys/: there is no host there to tune (is it a captured tree?)");
     for (const ProfileSection* sec : profile_sections())
       if (eff.settings.contains(sec->name)) sec->collect(eff.settings[sec->name], *this);
     std::stable_sort(items_.begin(), items_.end(), [](const Item& a, const Item& b) {
@@ -49,6 +53,7 @@ class Planner : public PlanSink {
       place(std::move(c));
     }
     finish_irq_map();
+    plan_.digest = plan_digest(plan_);
     return plan_;
   }
 
@@ -66,12 +71,13 @@ class Planner : public PlanSink {
     place(c);
   }
   void note(const std::string& text) override { plan_.notes.push_back(text); }
+  void warn(const std::string& text) override { plan_.warnings.push_back(text); }
   void irq_row(const IrqMapEntry& row) override { plan_.irq_map.push_back(row); }
   bool need(const std::string& area, const std::string& what) override {
     if ((area == "nic" && snap_.nics) || (area == "topology" && snap_.topology) || (area == "cgroup" && snap_.cgroups))
       return true;
     auto it = snap_.unavailable.find(area);
-    note(what + " not planned: " + area + " unavailable" + (it != snap_.unavailable.end() ? " (" + it->second + ")" : ""));
+    warn(what + " not planned: " + area + " unavailable" + (it != snap_.unavailable.end() ? " (" + it->second + ")" : ""));
     return false;
   }
   [[noreturn]] void profile_error(const std::string& pointer, const std::string& reason) const override {
@@ -89,7 +95,9 @@ class Planner : public PlanSink {
     try {
       return make_knob(address);
     } catch (const InputError& e) {
-      profile_error(pointer, e.what());
+      ProfileError err(origin_of(pointer), pointer, e.what());
+      err.set_knob(address);
+      throw err;
     }
   }
 
@@ -191,9 +199,88 @@ class Planner : public PlanSink {
   std::vector<Item> items_;
 };
 
+// The snapshot areas each section's collector reads (PlanSink::snapshot, need). A section missing
+// here is planned from every area (tests/unit/plan/test_plan_areas.cpp lists them all).
+const std::map<std::string, std::vector<std::string>>& section_areas() {
+  static const std::map<std::string, std::vector<std::string>> areas = {
+      {"sysctl", {}},         {"thp", {}},          {"pstate", {}},         {"cgroups", {"cgroup"}},
+      {"nic", {"nic"}},       {"rps", {"nic", "topology"}},                 {"xps", {"nic", "topology"}},
+      {"cpu_power", {"topology"}},                  {"irq", {"topology", "irq", "nic"}},
+  };
+  return areas;
+}
+
+// The area each condition key's fact comes from (conditions.cpp: host_facts); "" for facts that
+// need no area (kernel: the snapshot's host facts; knob_exists: the host itself).
+const std::map<std::string, std::string>& condition_key_areas() {
+  static const std::map<std::string, std::string> areas = {
+      {"numa_nodes", "topology"}, {"cpus", "topology"},        {"virtualized", "topology"}, {"nic_driver", "nic"},
+      {"cgroup_mode", "cgroup"},  {"kernel", ""},              {"knob_exists", ""},         {"all", ""},
+      {"any", ""},                {"not", ""},
+  };
+  return areas;
+}
+
+// Every area a condition (and the conditions nested in all/any/not) reads; an unknown key, every area.
+void add_condition_areas(const json& cond, std::set<std::string>& out) {
+  if (cond.is_array()) {
+    for (const auto& c : cond) add_condition_areas(c, out);
+    return;
+  }
+  if (!cond.is_object()) return;
+  for (const auto& [key, spec] : cond.items()) {
+    const auto it = condition_key_areas().find(key);
+    if (it == condition_key_areas().end()) {
+      out.insert(snapshot_areas().begin(), snapshot_areas().end());
+    } else if (!it->second.empty()) {
+      out.insert(it->second);
+    }
+    if (key == "all" || key == "any" || key == "not") add_condition_areas(spec, out);
+  }
+}
+
+// Every "when" anywhere in the resolved profile (sections, groups, settings).
+void add_when_areas(const json& j, std::set<std::string>& out) {
+  if (j.is_object()) {
+    for (const auto& [key, v] : j.items()) {
+      if (key == "when") add_condition_areas(v, out);
+      add_when_areas(v, out);
+    }
+  } else if (j.is_array()) {
+    for (const auto& v : j) add_when_areas(v, out);
+  }
+}
+
 }  // namespace
 
-Snapshot plan_snapshot(const Host& host) { return take_snapshot(host); }
+std::vector<std::string> plan_areas(const Profile& profile) {
+  std::set<std::string> wanted;
+  for (const ProfileSection* sec : profile_sections()) {
+    if (!profile.resolved.is_object() || !profile.resolved.contains(sec->name)) continue;
+    const auto it = section_areas().find(sec->name);
+    if (it == section_areas().end())
+      wanted.insert(snapshot_areas().begin(), snapshot_areas().end());
+    else
+      wanted.insert(it->second.begin(), it->second.end());
+  }
+  add_when_areas(profile.resolved, wanted);
+  std::vector<std::string> out;  // registry order
+  for (const auto& a : snapshot_areas())
+    if (wanted.count(a)) out.push_back(a);
+  return out;
+}
+
+std::vector<std::string> condition_areas() {
+  std::set<std::string> wanted;
+  for (const auto& [key, area] : condition_key_areas())
+    if (!area.empty()) wanted.insert(area);
+  std::vector<std::string> out;
+  for (const auto& a : snapshot_areas())
+    if (wanted.count(a)) out.push_back(a);
+  return out;
+}
+
+Snapshot plan_snapshot(const Host& host, const std::vector<std::string>& areas) { return take_snapshot_of(host, areas); }
 
 Plan make_plan(const Host& host, const Snapshot& snap, const Profile& profile) {
   return Planner(host, snap, profile).run();

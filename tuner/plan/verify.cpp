@@ -39,7 +39,7 @@ void from_json(const json& j, VerifyStatus& s) {
   throw InputError("unknown verify status " + j.dump());
 }
 
-VerifyReport verify_profile(const Host& host, const Snapshot& snap, const Profile& profile) {
+VerifyReport verify_profile(const Host& host, const Snapshot& snap, const Profile& profile, bool strict) {
   const Plan plan = make_plan(host, snap, profile);
   const bool effects = !profile.resolved.contains("verify") || profile.resolved["verify"].value("effects", true);
   VerifyReport r;
@@ -48,6 +48,8 @@ VerifyReport verify_profile(const Host& host, const Snapshot& snap, const Profil
   r.root = plan.root;
   r.excluded = plan.excluded;
   r.notes = plan.notes;
+  r.warnings = plan.warnings;
+  r.strict = strict;
 
   std::set<std::string> to_change;  // knobs not as desired, containers included
   for (const Change& c : plan.changes) {
@@ -76,8 +78,12 @@ VerifyReport verify_profile(const Host& host, const Snapshot& snap, const Profil
 
   for (const auto& it : r.items) {
     ++r.summary[to_string(it.status)];
-    if (it.status == VerifyStatus::kDrift || it.status == VerifyStatus::kMissing) r.ok = false;
+    // Missing because apply has yet to create its container is drift: apply would change it.
+    const bool to_be_changed = to_change.count(it.knob) > 0;
+    const bool skipped = !to_be_changed && (it.status == VerifyStatus::kMissing || it.status == VerifyStatus::kNotSettable);
+    if (it.status == VerifyStatus::kDrift || to_be_changed || (strict && skipped)) r.ok = false;
   }
+  if (strict && !r.warnings.empty()) r.ok = false;
   return r;
 }
 

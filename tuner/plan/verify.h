@@ -3,8 +3,12 @@
 //   ok            the value is as desired and, where a knob can tell, in effect
 //   drift         the value differs, or it reads back but has no effect
 //   pending       as desired, effect not visible yet (x86 moves IRQs on the next interrupt)
-//   not-settable  the host cannot take this setting (managed IRQ, read-only file); not a failure
-//   missing       the file the profile expects does not exist (or its container does not)
+//   not-settable  the host cannot take this setting (managed IRQ, read-only file)
+//   missing       the file the profile expects does not exist
+// not-settable and missing are what `apply` skips (with a warning), so by default they do not fail
+// verify either: apply-then-verify agrees. `strict` makes them, and the plan's warnings, failures,
+// as `apply --strict` refuses them. A knob missing because apply has yet to create its container
+// fails like drift: apply would change it.
 // Pure, like plan: nothing is written.
 #pragma once
 #include <map>
@@ -31,19 +35,22 @@ struct VerifyItem {
 
 struct VerifyReport {
   std::string profile, profile_digest, root;
-  bool ok = true;                     // no drift, nothing missing
+  bool ok = true;                     // no drift (strict: nothing skipped, no warning either)
+  bool strict = false;
   std::map<std::string, int> summary; // status -> count
   std::vector<VerifyItem> items;      // in plan order: changes, then already, then skipped
   std::vector<Excluded> excluded;
   std::vector<std::string> notes;
+  std::vector<std::string> warnings;  // the plan's (tuner/plan/plan.h)
 };
 
-VerifyReport verify_profile(const Host& host, const Snapshot& snap, const Profile& profile);
+VerifyReport verify_profile(const Host& host, const Snapshot& snap, const Profile& profile, bool strict = false);
 
-// 0 when ok (pending and not-settable do not fail), 1 on drift or missing.
+// 0 when ok (pending never fails), 1 otherwise.
 int verify_exit_code(const VerifyReport& r);
 
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(VerifyItem, knob, expected, actual, effective, status, detail, why)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(VerifyReport, profile, profile_digest, root, ok, summary, items, excluded, notes)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(VerifyReport, profile, profile_digest, root, ok, strict, summary, items, excluded, notes,
+                                                warnings)
 
 }  // namespace tunectl

@@ -4,7 +4,9 @@
 
 #include <cctype>
 
+#include "core/errors.h"
 #include "core/strict_json.h"
+#include "tuner/knobs/knob.h"
 
 namespace tunectl {
 namespace {
@@ -105,6 +107,23 @@ void validate_strings(const json& spec, const std::string& at, const std::vector
   for (size_t i = 0; i < spec.size(); ++i) check(spec[i], at + "/" + std::to_string(i));
 }
 
+// Knob addresses, each one some knob kind accepts (the same check as a profile's settings).
+void validate_knob_addresses(const json& spec, const std::string& at) {
+  if (!spec.is_string() && !spec.is_array()) throw JsonError(at, "must be a knob address or a list of them, got " + spec.dump());
+  const json list = spec.is_array() ? spec : json::array({spec});
+  if (list.empty() || list.size() > kMaxGlobs) throw JsonError(at, "must list 1 to " + std::to_string(kMaxGlobs) + " knobs");
+  for (size_t i = 0; i < list.size(); ++i) {
+    const std::string where = spec.is_array() ? at + "/" + std::to_string(i) : at;
+    if (!list[i].is_string() || list[i].get<std::string>().size() > 256)
+      throw JsonError(where, "must be a knob address of at most 256 characters, got " + list[i].dump());
+    try {
+      make_knob(list[i].get<std::string>());
+    } catch (const InputError& e) {
+      throw JsonError(where, e.what());
+    }
+  }
+}
+
 std::vector<std::string> string_list(const json& spec) {
   if (spec.is_array()) return spec.get<std::vector<std::string>>();
   return {spec.get<std::string>()};
@@ -190,6 +209,8 @@ void validate_condition(const json& cond, const std::string& at) {
       validate_strings(spec, where, nullptr);
     } else if (key == "cgroup_mode") {
       validate_strings(spec, where, &kCgroupModes);
+    } else if (key == "knob_exists") {
+      validate_knob_addresses(spec, where);
     } else if (key == "all" || key == "any") {
       if (!spec.is_array() || spec.empty())
         throw JsonError(where, "must be a non-empty list of conditions");
@@ -199,7 +220,7 @@ void validate_condition(const json& cond, const std::string& at) {
     } else {
       throw JsonError(where, "unknown condition '" + key +
                                  "' (known: numa_nodes, cpus, kernel, virtualized, nic_driver, "
-                                 "cgroup_mode, all, any, not)");
+                                 "cgroup_mode, knob_exists, all, any, not)");
     }
   }
 }
@@ -237,6 +258,17 @@ std::optional<std::string> condition_fails(const json& cond, const HostFacts& f)
         for (const auto& m : string_list(spec)) any = any || m == *f.cgroup_mode;
         if (!any) why = "cgroup_mode is " + *f.cgroup_mode + ", not " + join(string_list(spec), "|");
       }
+    } else if (key == "knob_exists") {
+      for (const auto& address : string_list(spec)) {
+        if (!f.knob_exists) {
+          why = "whether " + address + " exists is unknown here";
+          break;
+        }
+        if (!f.knob_exists(address)) {
+          why = address + " does not exist on this host";
+          break;
+        }
+      }
     } else if (key == "all") {
       for (const auto& c : spec)
         if ((why = condition_fails(c, f))) break;
@@ -268,6 +300,8 @@ std::string describe_condition(const json& cond) {
       parts.push_back("virtualized == " + spec.dump());
     } else if (key == "nic_driver" || key == "cgroup_mode") {
       parts.push_back(key + " matches " + join(string_list(spec), "|"));
+    } else if (key == "knob_exists") {
+      parts.push_back(join(string_list(spec), " and ") + " exist" + (string_list(spec).size() == 1 ? "s" : ""));
     } else if (key == "all" || key == "any") {
       std::vector<std::string> sub;
       for (const auto& c : spec) sub.push_back("(" + describe_condition(c) + ")");

@@ -4,9 +4,11 @@
 //   "kernel": {">=": "5.10"}            "virtualized": false
 //   "nic_driver": "mlx5*" | ["i40e", "ice"]    (glob; true when any NIC's driver matches)
 //   "cgroup_mode": "unified" | ["hybrid", "legacy"]
+//   "knob_exists": "sysctl:net.netfilter.nf_conntrack_max" | [address, ...]  (all exist)
 //   "all": [cond, ...]   "any": [cond, ...]   "not": cond
 // A fact the host could not provide makes its clause false (a setting is never applied on a guess).
 #pragma once
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -22,6 +24,9 @@ struct HostFacts {
   std::optional<bool> virtualized;
   std::optional<std::vector<std::string>> nic_drivers;  // of physical NICs
   std::optional<std::string> cgroup_mode;
+  // Whether the knob at an address has its file on this host; unset when no host was given
+  // (then "knob_exists" is unknown, hence false).
+  std::function<bool(const std::string& address)> knob_exists;
 };
 
 HostFacts host_facts(const Snapshot& snap);

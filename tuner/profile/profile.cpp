@@ -21,6 +21,8 @@
 #include "tuner/profile/profile_schema.h"
 #include "core/sha256.h"
 #include "core/strict_json.h"
+#include "tuner/knobs/knob.h"
+#include "tuner/knobs/section.h"
 
 namespace tunectl {
 namespace {
@@ -42,6 +44,9 @@ std::string dir_of(const std::string& file) {
   auto slash = file.rfind('/');
   return slash == std::string::npos ? "." : (slash == 0 ? "/" : file.substr(0, slash));
 }
+
+// "<dict>": a profile that came as text, not from a file (load_profile_json_text).
+bool in_memory_label(const std::string& file) { return !file.empty() && file.front() == '<' && file.back() == '>'; }
 
 std::string stem_of(const std::string& file) {
   std::string base = file.substr(file.rfind('/') == std::string::npos ? 0 : file.rfind('/') + 1);
@@ -96,8 +101,36 @@ std::string read_profile_file(const std::string& path) {
   return r.data;
 }
 
+// "/cgroups/~1x.slice/cpu.max" -> "cgroup:/x.slice:cpu.max": the knob a setting's pointer names
+// in a keyed or grouped section, for errors (`--json` "knob"); nullopt elsewhere.
+std::optional<std::string> knob_at_pointer(const std::string& pointer) {
+  std::vector<std::string> tokens;
+  for (size_t at = 1; at <= pointer.size() && !pointer.empty();) {
+    size_t end = pointer.find('/', at);
+    if (end == std::string::npos) end = pointer.size();
+    std::string t = pointer.substr(at, end - at);
+    for (size_t i = 0; (i = t.find('~', i)) != std::string::npos && i + 1 < t.size(); ++i)
+      t.replace(i, 2, t[i + 1] == '1' ? "/" : "~");
+    tokens.push_back(t);
+    at = end + 1;
+  }
+  const ProfileSection* section = tokens.size() >= 2 ? find_section(tokens[0]) : nullptr;
+  if (!section || !section->address || section->shape == SectionShape::kPolicy) return std::nullopt;
+  try {
+    if (section->shape == SectionShape::kKeyed) return section->address(tokens[1], "");
+    const auto& flags = section->group_flags;
+    if (tokens.size() >= 3 && !is_provenance_key(tokens[2]) &&
+        std::find(flags.begin(), flags.end(), tokens[2]) == flags.end())
+      return section->address(tokens[1], tokens[2]);
+  } catch (const std::exception&) {  // a key no address can be made of: the error says why
+  }
+  return std::nullopt;
+}
+
 [[noreturn]] void fail(const std::string& file, const std::string& pointer, const std::string& reason) {
-  throw ProfileError(file, pointer, reason);
+  ProfileError err(file, pointer, reason);
+  if (auto knob = knob_at_pointer(pointer)) err.set_knob(*knob);
+  throw err;
 }
 
 bool under(const std::string& pointer, const std::string& prefix) {
@@ -297,7 +330,8 @@ Layer resolve(const std::string& file, const std::string& text, Loader& ld, Prof
     const std::string at = "/extends/" + std::to_string(i);
     const std::string& name = doc.extends[i];
     // Siblings first, so a user's profiles can extend each other; then the built-in dirs.
-    std::vector<std::string> dirs = {dir_of(file)};
+    std::vector<std::string> dirs;
+    if (!in_memory_label(file)) dirs.push_back(dir_of(file));
     dirs.insert(dirs.end(), ld.search_dirs.begin(), ld.search_dirs.end());
     auto found = find_profile(name, dirs);
     if (!found) fail(file, at, "unknown profile '" + name + "'");
@@ -403,6 +437,23 @@ Profile load_profile_from_text(const std::string& text, const std::string& file,
   return p;
 }
 
+Profile load_profile_json_text(const std::string& text, const std::string& label,
+                               const std::vector<std::string>& search_dirs) {
+  if (!in_memory_label(label)) throw InputError("an in-memory profile's label must look like <name>, got '" + label + "'");
+  return load_profile_from_text(text, label, search_dirs);
+}
+
+json profile_listing_json(const std::vector<std::string>& search_dirs, const Snapshot& snap, const Host& host) {
+  json all = json::array();
+  for (const auto& e : scan_profiles(search_dirs)) {
+    json j = e.profile ? evaluated_profile_json(*e.profile, snap, &host)
+                       : json{{"name", e.name}, {"path", e.path}, {"shadows", e.shadows}, {"error", e.error}};
+    j["dir"] = e.dir;
+    all.push_back(std::move(j));
+  }
+  return all;
+}
+
 Profile load_profile(const std::string& name_or_path, const std::vector<std::string>& search_dirs) {
   std::string path;
   const bool is_path = name_or_path.find('/') != std::string::npos ||
@@ -465,8 +516,13 @@ std::vector<ProfileEntry> scan_profiles(const std::vector<std::string>& search_d
   return out;
 }
 
-EffectiveProfile evaluate_profile(const Profile& profile, const Snapshot& snap) {
-  const HostFacts facts = host_facts(snap);
+EffectiveProfile evaluate_profile(const Profile& profile, const Snapshot& snap, const Host* host) {
+  HostFacts facts = host_facts(snap);
+  if (host)
+    facts.knob_exists = [host](const std::string& address) {
+      const ReadResult raw = make_knob(address)->read_raw(*host);
+      return raw.ok || raw.err != ENOENT;  // unreadable (EACCES) still exists
+    };
   EffectiveProfile e;
   e.settings = json::object();
   for (const auto& [sec, v] : profile.resolved.items()) {
@@ -500,8 +556,8 @@ EffectiveProfile evaluate_profile(const Profile& profile, const Snapshot& snap) 
   return e;
 }
 
-json evaluated_profile_json(const Profile& p, const Snapshot& snap) {
-  EffectiveProfile e = evaluate_profile(p, snap);
+json evaluated_profile_json(const Profile& p, const Snapshot& snap, const Host* host) {
+  EffectiveProfile e = evaluate_profile(p, snap, host);
   json j = profile_json(p);
   j["root"] = snap.host.root;
   j["effective"] = e.settings;

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "core/host.h"
 #include "core/json.h"
 #include "probes/snapshot.h"
 
@@ -97,6 +98,16 @@ struct ProfileEntry {
   int exit_code = 0;  // when !profile: the error's exit code (2 invalid, 3 not trusted as root)
 };
 std::vector<ProfileEntry> scan_profiles(const std::vector<std::string>& search_dirs = default_profile_dirs());
+// `profiles list --json` (and Python's list_profiles()): every entry of scan_profiles, a loaded one
+// as evaluated_profile_json against `snap`/`host` plus "dir", one that does not load as
+// {name, path, dir, shadows, error}.
+json profile_listing_json(const std::vector<std::string>& search_dirs, const Snapshot& snap, const Host& host);
+
+// A profile given as JSON text rather than a file (Python passes a dict this way): `label`, such
+// as "<dict>", names it in errors and becomes its name. Its "extends" are looked up in the search
+// dirs only, as it has no directory of its own.
+Profile load_profile_json_text(const std::string& text, const std::string& label,
+                               const std::vector<std::string>& search_dirs = default_profile_dirs());
 
 // A profile with its conditions evaluated against a host: the settings that apply, "when" removed,
 // and the ones left out with the reason.
@@ -108,13 +119,14 @@ struct EffectiveProfile {
   json settings;  // same shape as Profile::resolved
   std::vector<Excluded> excluded;
 };
-EffectiveProfile evaluate_profile(const Profile& profile, const Snapshot& snap);
+// `host` answers "knob_exists" conditions; without it they do not hold.
+EffectiveProfile evaluate_profile(const Profile& profile, const Snapshot& snap, const Host* host = nullptr);
 
 // JSON for Python's Profile: name, path, description, files, digest, resolved, shadows, conflicts.
 json profile_json(const Profile& p);
 // profile_json plus the host it was evaluated on: root, effective (settings that apply there),
 // excluded (the others, with reasons), settings/applicable counts. `profiles show|list --json`.
-json evaluated_profile_json(const Profile& p, const Snapshot& snap);
+json evaluated_profile_json(const Profile& p, const Snapshot& snap, const Host* host = nullptr);
 
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Excluded, item, reason)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(ExtendsConflict::Value, file, value)

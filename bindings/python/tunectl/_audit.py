@@ -10,7 +10,8 @@ from typing import Callable, Dict, Optional
 
 from . import _tunectl
 from ._args import rejects_nul
-from ._profile import ProfilePath, _profile_path
+from ._profile import ProfilePath, ProfileRef, _path, _profile_arg, _profile_path
+from ._transaction import PathArg
 from ._records import Record
 
 __all__ = ["AuditReport", "audit"]
@@ -34,7 +35,7 @@ class AuditReport(Record):
 
 
 @rejects_nul()
-def audit(profile: str, root: str = "/", state_dir: Optional[str] = None, benches: str = "auto",
+def audit(profile: ProfileRef, root: PathArg = "/", state_dir: Optional[PathArg] = None, benches: str = "auto",
           bench_options: Optional[Dict[str, Dict[str, object]]] = None, rounds: int = 10, reps: int = 1, warmup: int = 1,
           keep: bool = True, dry_run: bool = False, noise_file: Optional[str] = None, out: Optional[str] = None,
           prometheus: Optional[str] = None,
@@ -47,15 +48,17 @@ def audit(profile: str, root: str = "/", state_dir: Optional[str] = None, benche
 
     A failed audit is a result, not an exception: ``report.passed`` is False and ``exit_code`` 1.
     Raises :class:`ApplyError` (with ``.report``) when a write failed (everything was restored),
-    :class:`InputError`/:class:`ProfileError` for bad input, :class:`TransactionError` while a
-    transaction is open or the lock is held, :class:`NotPermitted` without root, and
+    :class:`InputError`/:class:`ProfileError` for bad input, :class:`OpenTransaction` while a
+    transaction is open, :class:`LockHeld` while the lock is held, :class:`NotPermitted` without root, and
     ``KeyboardInterrupt`` after Ctrl-C has stopped the audit and restored the original.
     ``profile_path``: see :func:`load_profile`.
     """
     opts = {b: {k: (("1" if v else "0") if isinstance(v, bool) else str(v)) for k, v in o.items()}
             for b, o in (bench_options or {}).items()}
-    text, code = _tunectl.audit_json(profile, root, state_dir, benches, opts, rounds, reps, warmup, keep, dry_run,
-                                     noise_file, out, prometheus, progress, _profile_path(profile_path))
+    ref, profile_text = _profile_arg(profile)
+    text, code = _tunectl.audit_json(ref, _path(root), _path(state_dir), benches, opts, rounds, reps, warmup, keep,
+                                     dry_run, _path(noise_file), _path(out), _path(prometheus), progress,
+                                     _profile_path(profile_path), profile_text)
     report = AuditReport(json.loads(text), code)
     if code == 4:
         exc = _tunectl.ApplyError(report._data["outcome"]["summary"])

@@ -65,3 +65,29 @@ class Record:
 
     def to_json(self, indent: int | None = 2) -> str:
         return json.dumps(self._data, indent=indent)
+
+
+class RecordList(list):
+    """A list of records that came as one field of a JSON object (``history()``'s
+    ``transactions``, ``rollback()``'s ``rolled_back``): it is that list, the object's other
+    fields are attributes (``history().corrupt``, ``rollback().nothing_to_do``) and ``to_dict()``
+    gives the whole object, exactly as the CLI's ``--json`` prints it."""
+
+    def __init__(self, data: Dict[str, Any], key: str, item_type: type = Record):
+        super().__init__(item_type(x) for x in data[key])
+        self._data = data
+        self._key = key
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        try:
+            return _wrap(self._data[name])
+        except KeyError:
+            raise AttributeError(f"{type(self).__name__} has no field {name!r}") from None
+
+    def to_dict(self) -> Dict[str, Any]:
+        return json.loads(json.dumps(self._data))
+
+    def to_json(self, indent: int | None = 2) -> str:
+        return json.dumps(self._data, indent=indent)

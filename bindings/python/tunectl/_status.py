@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 import json
-from typing import Optional
+import os
+from typing import Optional, Union
 
 from . import _tunectl
 from ._args import rejects_nul
@@ -17,7 +18,10 @@ class Status(Record):
     ``knobs``, ``earlier_boot``, ``checks`` with ``knob``, ``written``, ``current``, ``status``
     — ok, drift, missing, superseded — and ``detail``), ``open`` (``id``, ``profile``,
     ``started_at``, ``attempted``, ``error``, ``recover``: the command), ``corrupt``,
-    ``reboot_pending``, ``reboot_note`` and ``exit_code`` (the CLI's)."""
+    ``reboot_pending``, ``reboot_note``, ``persisted`` (whether a profile is persisted for boot:
+    ``persisted``, ``enabled``, ``profile``, ``digest``, ``source``, ``source_matches`` — whether
+    that file still resolves to the persisted body — ``source_digest``, ``source_error``) and
+    ``exit_code`` (the CLI's)."""
 
     @property
     def ok(self) -> bool:
@@ -25,7 +29,7 @@ class Status(Record):
 
 
 @rejects_nul()
-def status(root: str = "/", state_dir: Optional[str] = None) -> Status:
+def status(root: Union[str, "os.PathLike[str]"] = "/", state_dir: Union[None, str, "os.PathLike[str]"] = None) -> Status:
     """What tunectl has in effect on ``root`` (from the journals alone: no profile needed) and
     whether the host still holds it. Read-only: no lock, nothing written."""
-    return Status(json.loads(_tunectl.status_json(root, state_dir)))
+    return Status(json.loads(_tunectl.status_json(os.fspath(root), None if state_dir is None else os.fspath(state_dir))))

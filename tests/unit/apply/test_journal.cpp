@@ -2,10 +2,13 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include <chrono>
 #include <csignal>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <optional>
+#include <thread>
 
 #include "core/errors.h"
 #include "tests/unit/test_helpers.h"
@@ -203,12 +206,38 @@ TEST(StateLock, SecondHolderIsRefusedWithThePidUntilTheFirstLetsGo) {
     try {
       StateLock::acquire(dir, true);
       FAIL() << "second lock granted";
-    } catch (const TransactionError& e) {
+    } catch (const LockHeld& e) {
       EXPECT_NE(std::string(e.what()).find("pid " + std::to_string(::getpid())), std::string::npos) << e.what();
-      EXPECT_EQ(e.exit_code(), kExitUsage);
+      EXPECT_NE(std::string(e.what()).find("--wait"), std::string::npos) << e.what();
+      EXPECT_EQ(e.exit_code(), kExitLocked);
     }
   }
   EXPECT_NO_THROW(StateLock::acquire(dir, true));
+}
+
+TEST(StateLock, WaitGivesUpAfterItsDeadlineNamingTheWait) {
+  TempTree t;
+  const std::string dir = t.path() + "/state";
+  StateLock held = StateLock::acquire(dir, true);
+  try {
+    StateLock::acquire(dir, true, 0.3);
+    FAIL() << "lock granted while held";
+  } catch (const LockHeld& e) {
+    EXPECT_NE(std::string(e.what()).find("after waiting"), std::string::npos) << e.what();
+  }
+}
+
+TEST(StateLock, WaitTakesTheLockOnceTheHolderLetsGo) {
+  TempTree t;
+  const std::string dir = t.path() + "/state";
+  std::optional<StateLock> held(StateLock::acquire(dir, true));
+  std::thread release([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    held.reset();
+  });
+  // Without --wait the same call is refused (the test above); with it, it waits for the release.
+  EXPECT_NO_THROW(StateLock::acquire(dir, true, 30.0));
+  release.join();
 }
 
 TEST(StateLock, MissingDirIsNotCreatedForRollback) {

@@ -150,7 +150,7 @@ TEST_F(KnobIdentity, ARecordFromAnEarlierBootIsClosedWithoutWriting) {
   EXPECT_EQ(file("proc/sys/net/ipv4/tcp_fin_timeout"), "30\n");  // the reboot reset it on a real host
   EXPECT_EQ(file("proc/irq/38/smp_affinity_list"), "0\n");
   EXPECT_EQ(load_journals(state)[0].state(), "rolled-back");
-  EXPECT_THROW(roll_back(false), TransactionError);  // closed: "already rolled back"
+  EXPECT_TRUE(roll_back(false).empty());  // closed: "already rolled back", nothing to do
 }
 
 TEST_F(KnobIdentity, ForceWritesTheRecordOfAnEarlierBootAnyway) {

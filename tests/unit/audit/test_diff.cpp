@@ -162,7 +162,10 @@ TEST(Diff, CountersAreVolatileUnlessAsked) {
   const json a = probe(test::fixture_host("metal-2s-mlx5-k8s"));
   json b = a;
   b["host"]["taken_at"] = "2030-01-01T00:00:00Z";
-  b["irqs"][0]["counts"][0] = b["irqs"][0]["counts"][0].get<uint64_t>() + 1000;
+  json& counts = b["irqs"][0]["counts"];  // sparse: {"<cpu>": count}
+  ASSERT_FALSE(counts.empty());
+  const std::string cpu = counts.begin().key();
+  counts[cpu] = counts[cpu].get<uint64_t>() + 1000;
   b["topology"]["nodes"][0]["mem_free_kb"] = 1;
   b["thp"]["vmstat"]["thp_fault_alloc"] = 77;
   b["tcp"]["sockstat"]["inuse"] = 77;
@@ -172,12 +175,12 @@ TEST(Diff, CountersAreVolatileUnlessAsked) {
   with.counters = true;
   const std::string irq = std::to_string(a["irqs"][0]["irq"].get<int>());
   EXPECT_EQ(found(diff_documents(a, b, with)),
-            (Found{{"irq", "/irqs/" + irq + "/counts", "changed"},
+            (Found{{"irq", "/irqs/" + irq + "/counts/" + cpu, "changed"},
                    {"topology", "/topology/nodes/0/mem_free_kb", "changed"},
                    {"thp", "/thp/vmstat/thp_fault_alloc", "changed"},
                    {"tcp", "/tcp/sockstat/inuse", "changed"}}));
-  // Counts are one list: one difference, not one per CPU.
-  EXPECT_EQ(at(diff_documents(a, b, with), "/irqs/" + irq + "/counts")["b"], b["irqs"][0]["counts"]);
+  // Sparse counts are compared CPU by CPU: one difference, for the one CPU whose count moved.
+  EXPECT_EQ(at(diff_documents(a, b, with), "/irqs/" + irq + "/counts/" + cpu)["b"], counts[cpu]);
 }
 
 TEST(Diff, ErrorsAndUnavailableAreasGoUnderTheirArea) {
@@ -246,7 +249,8 @@ TEST(Diff, RefusesWhatItCannotCompareNamingTheInput) {
   EXPECT_EQ(error_of([&] { diff_documents(snap, audit_sample(), o); }),
             "one.json is a snapshot but two.json is an audit report: diff compares two snapshots or two audit reports");
   EXPECT_EQ(error_of([&] { diff_documents(snap, json{{"schema", "tunectl.bench/1"}}, o); }),
-            "two.json: unknown schema \"tunectl.bench/1\" (diff compares tunectl.snapshot/1 or tunectl.audit/1)");
+            "two.json: unknown schema \"tunectl.bench/1\" (diff compares tunectl.snapshot/2, tunectl.snapshot/1 or "
+            "tunectl.audit/1)");
   EXPECT_EQ(error_of([&] { diff_documents(json::array(), snap, o); }).rfind("one.json: not a JSON object", 0), 0u);
   EXPECT_EQ(error_of([&] { diff_documents(snap, json::object(), o); }).rfind("two.json: no \"schema\"", 0), 0u);
   EXPECT_TRUE(diff_documents(audit_sample(), audit_sample(), o)["identical"]);  // two audit reports are fine
@@ -258,7 +262,7 @@ TEST(Diff, InputFilesAreReadBoundedAndStrictly) {
   t.write("dup.json", R"({"schema": "a", "schema": "b"})");
   t.write("deep.json", std::string(100, '[') + std::string(100, ']'));
   t.write("ok.json", R"({"schema": "tunectl.snapshot/1"})");
-  EXPECT_EQ(load_diff_input(t.path() + "/ok.json")["schema"], kSnapshotSchema);
+  EXPECT_EQ(load_diff_input(t.path() + "/ok.json")["schema"], kSnapshotSchemaV1);
   const std::string bad = error_of([&] { load_diff_input(t.path() + "/bad.json"); });
   EXPECT_EQ(bad.rfind(t.path() + "/bad.json: /schema: invalid JSON: parse error", 0), 0u) << bad;
   EXPECT_EQ(bad.find('\n'), std::string::npos);

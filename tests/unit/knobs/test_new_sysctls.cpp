@@ -141,11 +141,11 @@ TEST(NewSysctls, ConntrackWithoutItsModuleIsAMissingKnob) {
   TempTree t;
   t.write("p.json", R"({"sysctl": {"net.netfilter.nf_conntrack_max": 4194304}})");
   const Profile p = load_profile(t.path() + "/p.json", {});
-  const Plan on_ena = make_plan(ena, plan_snapshot(ena), p);
+  const Plan on_ena = make_plan(ena, plan_snapshot(ena, plan_areas(p)), p);
   ASSERT_EQ(on_ena.skipped.size(), 1u);
   EXPECT_EQ(on_ena.skipped[0].status, ChangeStatus::kMissing);
   EXPECT_NE(on_ena.skipped[0].reason.find("nf_conntrack module is not loaded"), std::string::npos);
-  const Plan on_metal = make_plan(metal, plan_snapshot(metal), p);
+  const Plan on_metal = make_plan(metal, plan_snapshot(metal, plan_areas(p)), p);
   ASSERT_EQ(on_metal.changes.size(), 1u);
   EXPECT_EQ(on_metal.changes[0].current, "2097152");
 }
@@ -181,7 +181,7 @@ TEST(NewSysctls, EveryNewKnobPlansOnEveryFixtureTree) {
   const Profile p = load_profile(t.path() + "/p.json", {});
   for (const char* name : {"vm", "cloud-ena", "intel-i40e-cgv1", "metal-2s-mlx5-k8s"}) {
     Host h(test::fixture_host(name));
-    const Plan plan = make_plan(h, plan_snapshot(h), p);
+    const Plan plan = make_plan(h, plan_snapshot(h, plan_areas(p)), p);
     EXPECT_TRUE(plan.skipped.empty()) << name << ": " << (plan.skipped.empty() ? "" : plan.skipped[0].reason);
     EXPECT_EQ(plan.changes.size() + plan.already.size(), 11u) << name;
   }

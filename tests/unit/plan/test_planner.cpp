@@ -14,7 +14,8 @@ Profile profile(const std::string& text) { return load_profile_from_text(text, "
 
 Plan plan_on(const std::string& root, const std::string& text) {
   Host host(root);
-  return make_plan(host, plan_snapshot(host), profile(text));
+  const Profile p = profile(text);
+  return make_plan(host, plan_snapshot(host, plan_areas(p)), p);
 }
 
 const Change* find(const std::vector<Change>& v, const std::string& knob) {

@@ -12,7 +12,8 @@ namespace {
 
 VerifyReport verify_on(const std::string& root, const std::string& text) {
   Host host(root);
-  return verify_profile(host, plan_snapshot(host), load_profile_from_text(text, "v.json", {}));
+  const Profile p = load_profile_from_text(text, "v.json", {});
+  return verify_profile(host, plan_snapshot(host, plan_areas(p)), p);
 }
 
 const char* kProfile = R"({"sysctl": {"net.ipv4.tcp_fin_timeout": 15, "net.ipv4.tcp_keepalive_time": 60}})";
@@ -37,16 +38,38 @@ TEST(Verify, DriftThenOkAfterTheFilesAreFixed) {
   EXPECT_EQ(verify_exit_code(r), kExitOk);
 }
 
-TEST(Verify, NotSettableDoesNotFailMissingDoes) {
+TEST(Verify, WhatApplySkipsFailsOnlyWhenStrict) {
+  // Apply skips a not-settable or missing knob (with a warning), so verify agrees by default.
   test::TempTree t;
   const std::string root = t.copy_fixture("vm");
   t.write("vm/proc/sys/net/ipv4/tcp_fin_timeout", "60\n", 0444);
-  VerifyReport r = verify_on(root, R"({"sysctl": {"net.ipv4.tcp_fin_timeout": 15}})");
-  EXPECT_STREQ(to_string(r.items.at(0).status), "not-settable");
+  Host host(root);
+  for (const char* text : {R"({"sysctl": {"net.ipv4.tcp_fin_timeout": 15}})", R"({"sysctl": {"vm.zone_reclaim_mode": 0}})"}) {
+    const Profile p = load_profile_from_text(text, "v.json", {});
+    const Snapshot snap = plan_snapshot(host, plan_areas(p));
+    VerifyReport r = verify_profile(host, snap, p);
+    EXPECT_TRUE(r.ok) << text;
+    EXPECT_EQ(verify_exit_code(r), kExitOk);
+    r = verify_profile(host, snap, p, true);
+    EXPECT_FALSE(r.ok) << text;
+    EXPECT_TRUE(r.strict);
+    EXPECT_EQ(verify_exit_code(r), kExitDrift);
+  }
+  EXPECT_STREQ(to_string(verify_on(root, R"({"sysctl": {"net.ipv4.tcp_fin_timeout": 15}})").items.at(0).status),
+               "not-settable");
+  EXPECT_STREQ(to_string(verify_on(root, R"({"sysctl": {"vm.zone_reclaim_mode": 0}})").items.at(0).status), "missing");
+}
+
+TEST(Verify, StrictFailsOnThePlansWarnings) {
+  const std::string root = test::fixture_host("vm");
+  Host host(root);
+  const Profile p = load_profile_from_text(R"({"nic": {"nomatch*": {"rings.rx": 512}}})", "v.json", {});
+  const Snapshot snap = plan_snapshot(host, plan_areas(p));
+  VerifyReport r = verify_profile(host, snap, p);
+  ASSERT_EQ(r.warnings.size(), 1u);
+  EXPECT_NE(r.warnings[0].find("no physical NIC matches 'nomatch*'"), std::string::npos) << r.warnings[0];
   EXPECT_TRUE(r.ok);
-  r = verify_on(root, R"({"sysctl": {"vm.zone_reclaim_mode": 0}})");
-  EXPECT_STREQ(to_string(r.items.at(0).status), "missing");
-  EXPECT_FALSE(r.ok);
+  EXPECT_FALSE(verify_profile(host, snap, p, true).ok);
 }
 
 TEST(Verify, AbsentCgroupToBeCreatedIsDriftAndItsFilesMissing) {
@@ -72,10 +95,10 @@ TEST(Verify, ACreatedCgroupVerifiesOkAfterApply) {
                                            "v.json", {});
   Host host(root);
   t.write("state/transactions/.keep", "");
-  const Transaction tx = apply_plan(host, make_plan(host, plan_snapshot(host), p), t.path() + "/state");
+  const Transaction tx = apply_plan(host, make_plan(host, plan_snapshot(host, plan_areas(p)), p), t.path() + "/state");
   ASSERT_EQ(tx.state, TxState::kApplied) << tx.error.value_or("");
   EXPECT_FALSE(tx.changes.at(1).before.has_value());  // created with its cgroup: nothing to restore
-  const VerifyReport r = verify_profile(host, plan_snapshot(host), p);
+  const VerifyReport r = verify_profile(host, plan_snapshot(host, plan_areas(p)), p);
   EXPECT_TRUE(r.ok);
   EXPECT_EQ(r.summary.at("ok"), 2);
 }

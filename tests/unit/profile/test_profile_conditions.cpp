@@ -68,6 +68,22 @@ TEST(Conditions, GrammarIsStrict) {
   EXPECT_EQ(invalid(R"({"all": [{"gpu": 1}]})").rfind("/when/all/0/gpu: unknown condition 'gpu'", 0), 0u);
 }
 
+TEST(Conditions, KnobExistsAsksTheHostAndNamesTheKnob) {
+  HostFacts f;
+  f.knob_exists = [](const std::string& address) { return address == "sysctl:net.netfilter.nf_conntrack_max"; };
+  const json one = json::parse(R"({"knob_exists": "sysctl:net.netfilter.nf_conntrack_max"})");
+  EXPECT_FALSE(condition_fails(one, f));
+  const json both = json::parse(R"({"knob_exists": ["sysctl:net.netfilter.nf_conntrack_max", "thp:enabled"]})");
+  EXPECT_EQ(*condition_fails(both, f), "thp:enabled does not exist on this host");
+  EXPECT_EQ(*condition_fails(one, HostFacts{}), "whether sysctl:net.netfilter.nf_conntrack_max exists is unknown here");
+  EXPECT_EQ(describe_condition(both), "sysctl:net.netfilter.nf_conntrack_max and thp:enabled exist");
+  EXPECT_EQ(invalid(R"({"knob_exists": "sysctl:vm.swappiness"})"), "(valid)");
+  EXPECT_EQ(invalid(R"({"knob_exists": "sysctl:kernel.core_pattern"})").rfind("/when/knob_exists: ", 0), 0u);
+  EXPECT_EQ(invalid(R"({"knob_exists": ["thp:enabled", 3]})"),
+            "/when/knob_exists/1: must be a knob address of at most 256 characters, got 3");
+  EXPECT_EQ(invalid(R"({"knob_exists": []})"), "/when/knob_exists: must list 1 to 64 knobs");
+}
+
 TEST(Conditions, Describe) {
   EXPECT_EQ(describe_condition(json::parse(R"({"kernel": {">=": "5.10"}, "virtualized": false})")),
             "kernel >= 5.10 and virtualized == false");

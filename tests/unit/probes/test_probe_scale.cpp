@@ -1,0 +1,250 @@
+// Probing at fleet scale (issue 13): the directory handle the IRQ probe reads through (same bytes,
+// same messages, same confinement as Host), sparse per-CPU counts in snapshot/2 and the full form,
+// snapshot/1 still read, and plans that probe only the areas their profile reads.
+#include <gtest/gtest.h>
+
+#include <map>
+#include <numeric>
+
+#include "core/errors.h"
+#include "core/host_dir.h"
+#include "core/parse.h"
+#include "probes/snapshot.h"
+#include "tests/unit/test_helpers.h"
+#include "tuner/plan/planner.h"
+#include "tuner/profile/profile.h"
+
+namespace tunectl {
+namespace {
+
+using test::TempTree;
+
+const char* const kFixtures[] = {"vm", "cloud-ena", "intel-i40e-cgv1", "metal-2s-mlx5-k8s"};
+
+// --- HostDir -------------------------------------------------------------------------------------
+
+TEST(HostDir, ReadsEveryIrqFileOfEveryFixtureExactlyAsHostDoes) {
+  for (const char* name : kFixtures) {
+    SCOPED_TRACE(name);
+    const Host host(test::fixture_host(name));
+    for (const std::string base : {"/proc/irq", "/sys/kernel/irq"}) {
+      const HostDir top = host.open_dir(base);
+      ASSERT_TRUE(top.ok());
+      size_t files = 0;
+      for (const auto& n : host.list(base)) {
+        const HostDir dir = top.dir(n);
+        EXPECT_EQ(dir.ok(), host.is_dir(base + "/" + n)) << n;
+        const std::vector<std::string> names = dir.ok() ? host.list(base + "/" + n) : std::vector<std::string>{n};
+        for (const auto& f : names) {
+          const HostDir& from = dir.ok() ? dir : top;
+          const std::string path = from.full(f);
+          const ReadResult a = host.read(path), b = from.read(f);
+          EXPECT_EQ(a.ok, b.ok) << path;
+          EXPECT_EQ(a.data, b.data) << path;
+          EXPECT_EQ(a.error, b.error) << path;
+          EXPECT_EQ(host.is_read_only(path), from.is_read_only(f)) << path;
+          EXPECT_EQ(host.exists(path), from.exists(f)) << path;
+          ++files;
+        }
+      }
+      EXPECT_GT(files, 0u) << base;
+    }
+  }
+}
+
+TEST(HostDir, MissingDirectoryAndFilesGiveHostsMessages) {
+  const Host host(test::fixture_host("vm"));
+  const HostDir missing = host.open_dir("/proc/irq/99999");
+  EXPECT_FALSE(missing.ok());
+  const ReadResult r = missing.read("node");
+  EXPECT_FALSE(r.ok);
+  EXPECT_EQ(r.err, ENOENT);
+  EXPECT_EQ(r.error, host.read("/proc/irq/99999/node").error);
+  EXPECT_FALSE(missing.exists("node"));
+  EXPECT_FALSE(host.open_dir("/proc/irq").dir("default_smp_affinity").ok());  // a file, not a directory
+}
+
+// A link inside the directory is resolved by Host, inside the tree: an absolute target starts at
+// the tree's root, ".." stops there. Nothing outside the tree is read.
+TEST(HostDir, LinksResolveInsideTheTree) {
+  TempTree t;
+  t.write("etc/hostname", "inside\n");
+  t.write("proc/irq/5/node", "0\n");
+  t.symlink("/etc/hostname", "proc/irq/5/abs");
+  t.symlink("../../../../../../../../etc/hostname", "proc/irq/5/dots");
+  t.symlink("/etc", "proc/irq/6");
+  const Host host(t.path());
+  const HostDir dir = host.open_dir("/proc/irq/5");
+  ASSERT_TRUE(dir.ok());
+  EXPECT_EQ(dir.read("abs").data, "inside\n");
+  EXPECT_EQ(dir.read("dots").data, "inside\n");
+  EXPECT_EQ(dir.read("../../../etc/hostname").data, "inside\n");  // not one component: through Host
+  const HostDir linked = host.open_dir("/proc/irq").dir("6");     // a directory link, through Host
+  ASSERT_TRUE(linked.ok());
+  EXPECT_EQ(linked.read("hostname").data, "inside\n");
+}
+
+TEST(HostDir, RefusesWhatHostRefuses) {
+  TempTree t;
+  t.fifo("proc/irq/5/node");
+  t.write("proc/irq/5/sub/x", "1\n");
+  const Host host(t.path());
+  const HostDir dir = host.open_dir("/proc/irq/5");
+  const ReadResult fifo = dir.read("node");  // must not block
+  EXPECT_FALSE(fifo.ok);
+  EXPECT_EQ(fifo.error, host.read("/proc/irq/5/node").error);
+  EXPECT_EQ(dir.read("sub").err, EISDIR);
+}
+
+// --- IRQ counts in the snapshot -------------------------------------------------------------------
+
+uint64_t sum(const std::vector<uint64_t>& v) { return std::accumulate(v.begin(), v.end(), uint64_t{0}); }
+
+TEST(IrqCounts, SchemaIsVersion2AndSparseByDefault) {
+  const Snapshot s = take_snapshot(Host(test::fixture_host("metal-2s-mlx5-k8s")), {"irq"});
+  const json j = s;
+  EXPECT_EQ(j["schema"], "tunectl.snapshot/2");
+  EXPECT_EQ(j["irq_counts"], "sparse");
+  size_t nonzero = 0;
+  for (const auto& row : j["irqs"]) {
+    ASSERT_TRUE(row["counts"].is_object()) << row["irq"];
+    for (const auto& [cpu, n] : row["counts"].items()) {
+      EXPECT_GT(n.get<uint64_t>(), 0u) << row["irq"] << " cpu " << cpu;
+      ++nonzero;
+    }
+  }
+  EXPECT_GT(nonzero, 0u);
+}
+
+// Each IRQ's sparse counts add up to its /proc/interrupts row, and name the same CPUs' numbers.
+// Generated trees only: a captured one ("vm") read /proc/interrupts and per_cpu_count moments
+// apart, while the counts kept rising.
+TEST(IrqCounts, SparseCountsSumToTheProcInterruptsRow) {
+  for (const char* name : {"cloud-ena", "intel-i40e-cgv1", "metal-2s-mlx5-k8s"}) {
+    SCOPED_TRACE(name);
+    const Host host(test::fixture_host(name));
+    const json j = take_snapshot(host, {"irq"});
+    const auto parsed = parse_interrupts(host.read("/proc/interrupts").data);
+    ASSERT_TRUE(parsed.ok());
+    std::map<int, std::map<int, uint64_t>> rows;  // irq -> cpu -> count, non-zero only
+    for (const auto& r : parsed.value->rows)
+      if (r.irq)
+        for (size_t c = 0; c < r.counts.size(); ++c)
+          if (r.counts[c]) rows[*r.irq][parsed.value->cpus[c]] = r.counts[c];
+    size_t checked = 0;
+    for (const auto& row : j["irqs"]) {
+      const int irq = row["irq"];
+      if (!rows.count(irq)) continue;
+      std::map<int, uint64_t> got;
+      for (const auto& [cpu, n] : row["counts"].items()) got[std::stoi(cpu)] = n.get<uint64_t>();
+      EXPECT_EQ(got, rows[irq]) << "irq " << irq;
+      ++checked;
+    }
+    EXPECT_GT(checked, 0u);
+  }
+}
+
+TEST(IrqCounts, FullFormGivesEveryCpuAndBothFormsLoadBackTheSameCounts) {
+  const Snapshot s = take_snapshot(Host(test::fixture_host("metal-2s-mlx5-k8s")), {"irq"});
+  ASSERT_TRUE(s.irqs && s.irq_count_cpus && !s.irqs->empty());
+  Snapshot full = s;
+  full.irq_counts = IrqCounts::kFull;
+  const json jf = full, js = s;
+  EXPECT_EQ(jf["irq_counts"], "full");
+  for (const auto& row : jf["irqs"]) EXPECT_EQ(row["counts"].size(), s.irq_count_cpus->size());
+  for (const json* doc : {&jf, &js}) {
+    const Snapshot back = doc->get<Snapshot>();
+    ASSERT_TRUE(back.irqs);
+    ASSERT_EQ(back.irqs->size(), s.irqs->size());
+    for (size_t i = 0; i < s.irqs->size(); ++i) {
+      EXPECT_EQ((*back.irqs)[i].counts, (*s.irqs)[i].counts) << (*s.irqs)[i].irq;
+      EXPECT_EQ(sum((*back.irqs)[i].counts), sum((*s.irqs)[i].counts));
+    }
+    EXPECT_EQ(json(back), *doc);  // the form is kept: written again, the same document
+  }
+  // The two documents differ only in the counts' form.
+  json a = jf, b = js;
+  for (json* d : {&a, &b}) {
+    d->erase("irq_counts");
+    for (auto& row : (*d)["irqs"]) row.erase("counts");
+  }
+  EXPECT_EQ(a, b);
+}
+
+TEST(IrqCounts, Snapshot1StillLoads) {
+  Snapshot s = take_snapshot(Host(test::fixture_host("vm")), {"irq"});
+  s.irq_counts = IrqCounts::kFull;
+  json v1 = s;
+  v1["schema"] = "tunectl.snapshot/1";
+  v1.erase("irq_counts");  // snapshot/1 had no such key: full arrays
+  const Snapshot back = v1.get<Snapshot>();
+  ASSERT_TRUE(back.irqs);
+  EXPECT_EQ(back.irq_counts, IrqCounts::kFull);
+  for (size_t i = 0; i < s.irqs->size(); ++i) EXPECT_EQ((*back.irqs)[i].counts, (*s.irqs)[i].counts);
+  json other = v1;
+  other["schema"] = "tunectl.snapshot/3";
+  EXPECT_THROW(other.get<Snapshot>(), InputError);
+}
+
+TEST(IrqCounts, ACpuThatIsNoColumnIsAnInputError) {
+  json j = take_snapshot(Host(test::fixture_host("vm")), {"irq"});
+  ASSERT_FALSE(j["irqs"].empty());
+  j["irqs"][0]["counts"] = {{"4096", 1}};
+  EXPECT_THROW(j.get<Snapshot>(), InputError);
+}
+
+// --- plan_snapshot: only the areas a profile reads ------------------------------------------------
+
+Profile profile(const std::string& text) { return load_profile_from_text(text, "scale.json", {}); }
+
+TEST(PlanAreas, SectionsAndConditionsNameTheirAreas) {
+  EXPECT_EQ(plan_areas(profile(R"({"sysctl": {"net.ipv4.tcp_fin_timeout": 15}})")), std::vector<std::string>{});
+  EXPECT_EQ(plan_areas(profile(R"({"thp": {"enabled": "madvise"}})")), std::vector<std::string>{});
+  EXPECT_EQ(plan_areas(profile(R"({"irq": {"policy": "numa-local", "nics": ["*"]}})")),
+            (std::vector<std::string>{"topology", "irq", "nic"}));
+  EXPECT_EQ(plan_areas(profile(R"({"sysctl": {"net.ipv4.tcp_fin_timeout": {"value": 15,
+                                   "when": {"any": [{"nic_driver": "mlx5*"}, {"not": {"cgroup_mode": "unified"}}]}}}})")),
+            (std::vector<std::string>{"nic", "cgroup"}));
+  EXPECT_EQ(plan_areas(profile(R"({"thp": {"enabled": {"value": "never", "when": {"kernel": {">=": "5.10"}}}}})")),
+            std::vector<std::string>{});
+  EXPECT_EQ(condition_areas(), (std::vector<std::string>{"topology", "nic", "cgroup"}));
+}
+
+TEST(PlanAreas, EveryBuiltInSectionIsMapped) {
+  // An unmapped section would be planned from every area: correct but slow. Each is listed.
+  for (const char* sec : {"sysctl", "thp", "pstate", "cgroups", "nic", "rps", "xps", "cpu_power", "irq"}) {
+    SCOPED_TRACE(sec);
+    Profile p;
+    p.resolved = json::object();
+    p.resolved[sec] = json::object();
+    // Any section present at all: the areas are a strict subset of every area.
+    EXPECT_LT(plan_areas(p).size(), snapshot_areas().size());
+  }
+}
+
+TEST(PlanAreas, PlanSnapshotProbesOnlyThoseAreas) {
+  const Host host(test::fixture_host("metal-2s-mlx5-k8s"));
+  const Snapshot none = plan_snapshot(host, {});
+  EXPECT_FALSE(none.topology || none.irqs || none.nics || none.thp || none.tcp || none.cgroups || none.cpu_power);
+  EXPECT_FALSE(none.host.kernel.empty());  // host facts (the kernel condition) are always there
+  const Snapshot irq = plan_snapshot(host, plan_areas(profile(R"({"irq": {"policy": "numa-local", "nics": ["*"]}})")));
+  EXPECT_TRUE(irq.topology && irq.irqs && irq.nics);
+  EXPECT_FALSE(irq.thp || irq.tcp || irq.cgroups || irq.cpu_power);
+  const Snapshot nic = plan_snapshot(host, {"nic"});
+  EXPECT_TRUE(nic.nics);
+  EXPECT_FALSE(nic.irqs || nic.topology);  // irq is probed as the nic area's input, then dropped
+}
+
+// The built-in profiles plan the same on a fixture from their areas as from every area.
+TEST(PlanAreas, PlansFromTheAreasEqualPlansFromEverything) {
+  const Host host(test::fixture_host("metal-2s-mlx5-k8s"));
+  const Snapshot all = take_snapshot(host);
+  for (const char* name : {"balanced", "latency", "throughput", "api-gateway", "container-host"}) {
+    SCOPED_TRACE(name);
+    const Profile p = load_profile(name, {builtin_profile_dir()});
+    EXPECT_EQ(json(make_plan(host, plan_snapshot(host, plan_areas(p)), p)), json(make_plan(host, all, p)));
+  }
+}
+
+}  // namespace
+}  // namespace tunectl

@@ -1,0 +1,46 @@
+// `tunectl export`: a profile as the system's own configuration files, for operators who want
+// native files instead of `tunectl boot`. Formats: "sysctl.d" (one `key = value` line per sysctl,
+// for /etc/sysctl.d/, read by systemd-sysctl at boot and by `sysctl -p FILE`). Everything else
+// the profile sets (sysfs files, IRQ affinity, ethtool, cgroups) cannot be said in that format:
+// each such knob is listed, with why, as a comment in the file and in `not_expressible`.
+// The profile is planned against a host (--root, conditions evaluated there) so that the file
+// holds exactly what apply would set there; nothing is written.
+#pragma once
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/json.h"
+
+namespace tunectl {
+
+// The formats export knows, in help order.
+const std::vector<std::string>& export_formats();
+
+struct ExportRequest {
+  std::string profile;                      // name or path, as for apply
+  std::optional<std::string> profile_path;  // --profile-path
+  std::string root = "/";
+  std::string format = "sysctl.d";
+};
+
+struct NativeSetting {
+  std::string knob, key, value;
+  bool per_netns = false;  // set by the file in the initial network namespace only
+};
+struct NotExpressible {
+  std::string knob, value, reason;
+};
+
+struct NativeExport {
+  std::string format, profile, digest, root;
+  std::string text;  // the file
+  std::vector<NativeSetting> settings;
+  std::vector<NotExpressible> not_expressible;
+};
+void to_json(json& j, const NativeExport& e);  // schema "tunectl.export/1"
+
+// Throws InputError for an unknown format, ProfileError for a bad profile.
+NativeExport export_native(const ExportRequest& req);
+
+}  // namespace tunectl
