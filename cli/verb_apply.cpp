@@ -20,8 +20,8 @@ namespace tunectl::cli {
 namespace {
 
 const char* kUsage =
-    "-p PROFILE [--root DIR] [--state-dir DIR] [--dry-run] [--yes] [--recover] [--wait[=S]] [--strict]\n"
-    "             [--expect-plan DIGEST | --plan FILE] [--json]";
+    "-p PROFILE [--root DIR] [--state-dir DIR] [--dry-run] [--yes] [--recover] [--persist] [--wait[=S]]\n"
+    "             [--strict] [--expect-plan DIGEST | --plan FILE] [--json]";
 
 const char* kNotes =
     "Before the first write the journal (STATE/transactions/<id>.journal) holds every knob's exact\n"
@@ -151,11 +151,12 @@ int run_apply(const std::vector<std::string>& args) {
 
   std::optional<PersistResult> persisted;
   Transaction tx = vm.count("persist") ? apply_and_persist(req, persisted) : apply_profile(req);
-  if (as_json) print_warnings(std::cerr, "apply", tx.warnings);  // the text view lists them itself
-  if (as_json)
+  if (as_json) {
+    print_warnings(std::cerr, "apply", tx.warnings);  // the text view lists them itself
     std::cout << dump_json(with_persisted(tx, persisted), 2) << "\n";
-  else
+  } else {
     print_transaction(std::cout, tx);
+  }
   if (persisted && !as_json)
     std::cout << "persisted: " << persisted->record_path << " (sha256 " << persisted->record.digest.substr(0, 12)
               << "), enabled " << persisted->link << " -> " << persisted->unit << "\n";

@@ -22,8 +22,8 @@ std::string corrupt_text(const CorruptJournal& c) { return "journal " + c.id + "
 void refuse_corrupt_for_apply(const JournalSet& set, const std::string& state_dir) {
   if (set.corrupt.empty()) return;
   throw OpenTransaction(corrupt_text(set.corrupt.front()) + ": it may be an open transaction tunectl cannot restore, "
-                         "so nothing is applied over it; compare its knobs with the host, then move it out of " +
-                         journal_dir(state_dir) + " (nothing was written)");
+                        "so nothing is applied over it; compare its knobs with the host, then move it out of " +
+                        journal_dir(state_dir) + " (nothing was written)");
 }
 
 // Rolling back `oldest` (and what lies on top of it) under a corrupt record that may be newer could
@@ -60,8 +60,8 @@ Transaction apply_profile(const ApplyRequest& req) {
     if (it->state() != "open") continue;
     if (!req.recover)
       throw OpenTransaction("transaction " + it->header.id + " is open (interrupted apply); run `" +
-                             tunectl_command({"rollback"}, root, state_dir) + "` or `" +
-                             tunectl_command({"apply", "-p", req.profile, "--recover"}, root, state_dir) + "`");
+                            tunectl_command({"rollback"}, root, state_dir) + "` or `" +
+                            tunectl_command({"apply", "-p", req.profile, "--recover"}, root, state_dir) + "`");
     // A record from an earlier boot is closed unwritten; a different namespace or device refuses.
     const auto stale = check_rollback(host, *it, false);
     Transaction back = stale ? engine::close_unwritten(*it, state_dir, "recover: reboot", *stale)
@@ -91,10 +91,12 @@ std::vector<Transaction> rollback(const RollbackRequest& req, std::string* nothi
     if (nothing_to_do) *nothing_to_do = why;
     return std::vector<Transaction>{};
   };
-  if (!open_state_dir(state_dir, false).valid()) {  // never applied here
+  // Nothing recorded is nothing to do, unless --to named a transaction.
+  auto none_recorded = [&] {
     if (req.to) throw TransactionError("no transaction " + *req.to + " in " + state_dir + " (see `tunectl history`)");
     return nothing("no transactions recorded in " + state_dir + "; nothing to roll back");
-  }
+  };
+  if (!open_state_dir(state_dir, false).valid()) return none_recorded();  // never applied here
   StateLock lock = StateLock::acquire(state_dir, false, req.wait_seconds);
   remove_stale_tmp_headers(state_dir);
   const JournalSet set = scan_journals(state_dir);
@@ -104,10 +106,7 @@ std::vector<Transaction> rollback(const RollbackRequest& req, std::string* nothi
       if (c.id == *req.to) throw TransactionError("cannot roll back " + c.id + ": " + corrupt_text(c));
   if (records.empty() && !set.corrupt.empty())
     throw TransactionError("no readable transaction in " + state_dir + "; " + corrupt_text(set.corrupt.front()));
-  if (records.empty()) {
-    if (req.to) throw TransactionError("no transaction " + *req.to + " in " + state_dir + " (see `tunectl history`)");
-    return nothing("no transactions recorded in " + state_dir + "; nothing to roll back");
-  }
+  if (records.empty()) return none_recorded();
 
   std::vector<const JournalRecord*> targets;  // newest first
   if (!req.to) {

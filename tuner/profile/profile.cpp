@@ -104,15 +104,11 @@ std::string read_profile_file(const std::string& path) {
 // "/cgroups/~1x.slice/cpu.max" -> "cgroup:/x.slice:cpu.max": the knob a setting's pointer names
 // in a keyed or grouped section, for errors (`--json` "knob"); nullopt elsewhere.
 std::optional<std::string> knob_at_pointer(const std::string& pointer) {
-  std::vector<std::string> tokens;
-  for (size_t at = 1; at <= pointer.size() && !pointer.empty();) {
-    size_t end = pointer.find('/', at);
-    if (end == std::string::npos) end = pointer.size();
-    std::string t = pointer.substr(at, end - at);
-    for (size_t i = 0; (i = t.find('~', i)) != std::string::npos && i + 1 < t.size(); ++i)
-      t.replace(i, 2, t[i + 1] == '1' ? "/" : "~");
-    tokens.push_back(t);
-    at = end + 1;
+  std::vector<std::string> tokens;  // unescaped ("~1" is "/")
+  try {
+    for (json::json_pointer p(pointer); !p.empty(); p.pop_back()) tokens.insert(tokens.begin(), p.back());
+  } catch (const json::exception&) {
+    return std::nullopt;
   }
   const ProfileSection* section = tokens.size() >= 2 ? find_section(tokens[0]) : nullptr;
   if (!section || !section->address || section->shape == SectionShape::kPolicy) return std::nullopt;
