@@ -16,6 +16,7 @@ enum ExitCode : int {
   kExitApplyFailed = 4,  // apply failed and was rolled back
   kExitLocked = 5,       // another tunectl holds the state lock (wait with --wait[=SECONDS])
   kExitOpenTransaction = 6, // an interrupted transaction must be recovered or rolled back first
+  kExitPersistRecord = 7,   // tunectl boot: no valid persisted profile (tuner/apply/persist.h)
   kExitInterrupted = 130, // stopped by SIGINT/SIGTERM (audit, bench) after cleaning up
 };
 

@@ -35,8 +35,8 @@ inline const std::vector<std::string> kBootUnitDirs = {"/etc/systemd/system", "/
                                                       "/usr/lib/systemd/system", "/lib/systemd/system"};
 
 // `tunectl boot` found no usable record: none, unreadable, not the schema, or a body whose digest
-// is not the recorded one. Exit 7, distinct from every other failure, so the unit's status says it.
-inline constexpr int kExitPersistRecord = 7;
+// is not the recorded one. Exit 7 (core/errors.h), distinct from every other failure, so the unit's
+// status says it.
 class PersistRecordError : public TransactionError {
  public:
   explicit PersistRecordError(const std::string& what) : TransactionError(what, kExitPersistRecord) {
