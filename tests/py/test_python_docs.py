@@ -13,6 +13,7 @@ import tunectl
 
 from conftest import SOURCE_DIR, TUNECTL_BIN, fixture_host_names
 from test_apply_rollback import tree_state
+from test_exit_codes import HeldLock
 
 # What the script must choose on each fixture tree, and why (its choose_profile rules).
 EXPECTED_BASE = {
@@ -83,9 +84,9 @@ def shell_script() -> str:
     return m.group(1)
 
 
-def run_shell_script(tmp_path, *args):
+def run_shell_script(tmp_path, *args, text=None):
     script = tmp_path / "provision.sh"
-    script.write_text(shell_script())
+    script.write_text(text or shell_script())
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir(exist_ok=True)
     if not (bin_dir / "tunectl").exists():
@@ -112,21 +113,13 @@ def test_the_documented_shell_script_provisions_every_tree(fixture_copy, tmp_pat
 
 
 def test_the_shell_script_turns_a_held_lock_into_its_exit_code(fixture_copy, tmp_path):
-    import fcntl
     root, state = fixture_copy("vm"), tmp_path / "state"
-    state.mkdir(mode=0o700)
-    fd = os.open(state / "lock", os.O_RDWR | os.O_CREAT, 0o600)
-    fcntl.flock(fd, fcntl.LOCK_EX)
     script = shell_script().replace("--wait=60", "--wait=1")  # the documented minute, shortened
     assert "--wait=1" in script
+    lock = HeldLock(state)
     try:
-        bin_dir = tmp_path / "bin"
-        bin_dir.mkdir()
-        (bin_dir / "tunectl").symlink_to(os.path.abspath(TUNECTL_BIN))
-        (tmp_path / "provision.sh").write_text(script)
-        proc = subprocess.run(["bash", str(tmp_path / "provision.sh"), "--root", str(root), "--state-dir", str(state),
-                               "--site-dir", str(tmp_path / "site")], capture_output=True, text=True, timeout=120,
-                              env=dict(os.environ, PATH=f"{bin_dir}:{os.environ['PATH']}"))
+        proc = run_shell_script(tmp_path, "--root", str(root), "--state-dir", str(state),
+                                "--site-dir", str(tmp_path / "site"), text=script)
     finally:
-        os.close(fd)
+        lock.release()
     assert proc.returncode == 5 and "kept the lock" in proc.stderr, (proc.stdout, proc.stderr)
