@@ -21,13 +21,16 @@ json irq_heatmap(const Snapshot& before, const Snapshot& after) {
       const IrqInfo* a = find_irq(before, q.irq);
       const IrqInfo* b = find_irq(after, q.irq);
       if (!b) continue;
+      // Dense here: the heatmap has a cell per CPU, and only a NIC's queue IRQs are drawn.
+      const std::vector<uint64_t> before_counts = a ? a->counts.dense() : std::vector<uint64_t>{};
+      const std::vector<uint64_t> after_counts = b->counts.dense();
       json delta = json::array();
-      for (size_t c = 0; c < b->counts.size(); ++c) {
-        const uint64_t was = a && c < a->counts.size() ? a->counts[c] : 0;
-        delta.push_back(b->counts[c] >= was ? b->counts[c] - was : 0);  // a counter never goes back; a CPU hot-plug might
+      for (size_t c = 0; c < after_counts.size(); ++c) {
+        const uint64_t was = a && c < before_counts.size() ? before_counts[c] : 0;
+        delta.push_back(after_counts[c] >= was ? after_counts[c] - was : 0);  // a counter never goes back; a CPU hot-plug might
       }
       rows.push_back({{"irq", q.irq}, {"name", b->name}, {"queue", q.queue ? json(*q.queue) : json()}, {"kind", q.kind},
-                      {"counts_before", a ? json(a->counts) : json()}, {"counts_after", b->counts}, {"delta", delta}});
+                      {"counts_before", a ? json(before_counts) : json()}, {"counts_after", after_counts}, {"delta", delta}});
     }
     if (rows.empty()) continue;
     json node_cpus = json::array();

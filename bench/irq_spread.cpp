@@ -33,9 +33,10 @@ std::map<int, std::map<int, uint64_t>> read_counts(const Host& host, const std::
   std::map<int, std::map<int, uint64_t>> out;
   for (const auto& info : all.irqs)
     for (const auto& q : irqs)
-      if (q.irq == info.irq)
-        for (size_t i = 0; i < info.counts.size() && i < all.count_cpus.size(); ++i)
-          out[q.irq][all.count_cpus[i]] = info.counts[i];
+      if (q.irq == info.irq) {
+        const std::vector<uint64_t> counts = info.counts.dense();  // every CPU, zeros included
+        for (size_t i = 0; i < counts.size() && i < all.count_cpus.size(); ++i) out[q.irq][all.count_cpus[i]] = counts[i];
+      }
   return out;
 }
 

@@ -19,8 +19,16 @@ const char* kNotes =
     "            reads it at boot; `sysctl -p FILE` loads it now). Every other knob (sysfs files,\n"
     "            IRQ affinity, ethtool, cgroups, CPU power) cannot be said in sysctl.d: each is\n"
     "            listed at the end as a comment with the reason, and in --json as not_expressible.\n"
+    "  udev      rules for /etc/udev/rules.d/, applied each time the device is added: per-queue RPS/XPS\n"
+    "            masks and rps_flow_cnt as ATTR{} of the NIC, ethtool channels/rings/coalescing as\n"
+    "            RUN+=\"/usr/sbin/ethtool ...\" (once per add event), cpufreq/cpuidle/epb files as\n"
+    "            ATTR{} of each CPU. Sysctls, THP, intel_pstate, IRQ affinity, cgroups: not expressible.\n"
+    "  tmpfiles.d  systemd-tmpfiles `w` lines for /etc/tmpfiles.d/, written early at boot (a file that\n"
+    "            does not exist yet is skipped): THP, intel_pstate, per-CPU cpufreq/cpuidle/epb files.\n"
+    "            NIC queues and ethtool (use udev), sysctls, IRQ affinity, cgroups: not expressible.\n"
     "--json prints schema tunectl.export/1: format, profile, digest, root, text (the file),\n"
-    "settings[{knob, key, value, per_netns}], not_expressible[{knob, value, reason}].\n\n"
+    "settings[{knob, key, value, per_netns}] (key: the sysctl, kernel file or ethtool command; value: the\n"
+    "bytes written there), not_expressible[{knob, value, reason}].\n\n"
     "exit: 0 exported, 2 bad option, unknown format or bad profile, 3 profile not trusted as root\n";
 
 int run_export(const std::vector<std::string>& args) {
@@ -59,7 +67,7 @@ int run_export(const std::vector<std::string>& args) {
 }  // namespace
 
 Verb verb_export() {
-  return {"export", "a profile as native files (sysctl.d), with what they cannot express", run_export};
+  return {"export", "a profile as native files (sysctl.d, udev, tmpfiles.d), with what they cannot express", run_export};
 }
 
 }  // namespace tunectl::cli

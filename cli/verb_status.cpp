@@ -62,7 +62,7 @@ void print_status(std::ostream& out, const HostStatus& s) {
     out << "\n" << (i + 1) << ". transaction " << e.id << ": profile " << e.profile << " (sha256 "
         << e.profile_digest.substr(0, 12) << "), applied " << e.applied_at << ", " << e.knobs << " knob(s)"
         << (i ? ", on top of " + s.stack[i - 1].id : std::string()) << "\n";
-    if (e.earlier_boot) out << "   applied before the last reboot: the reboot reset its settings\n";
+    if (e.earlier_boot) out << "   applied before the last reboot: the reboot reset its runtime settings\n";
     Table t({{"KNOB"}, {"WRITTEN"}, {"FOUND"}, {"STATUS"}, {"DETAIL"}});
     for (const auto& c : e.checks) t.add_row({c.knob, c.written, one_line(c.current), c.status, c.detail});
     if (t.rows()) t.print(out, "   ");

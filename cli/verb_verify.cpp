@@ -35,13 +35,15 @@ int run_verify(const std::vector<std::string>& args) {
   if (!parse_options("verify",
                      "-p PROFILE [--root DIR] [--state-dir DIR] [--strict] [--json]\n\n"
                      "Checks every knob of the profile: expected, actual, effective, and a status:\n"
-                     "  ok, drift, pending (as desired, effect not visible yet), not-settable (the host\n"
-                     "  cannot take it), missing (file or cgroup absent).\n"
+                     "  ok, drift, pending (as desired, effect not visible yet), pending-reboot (a kernel\n"
+                     "  parameter configured for the next boot that this boot did not get), not-settable (the\n"
+                     "  host cannot take it), missing (file or cgroup absent).\n"
                      "not-settable and missing are what apply skips with a warning, so they do not fail verify\n"
                      "either: apply then verify agree. --strict fails on them and on the plan's warnings (a NIC\n"
                      "glob matching nothing, ...), as apply --strict refuses them.\n"
                      "Exit 0 when nothing drifted (pending never fails), 1 on drift (or, with --strict, on\n"
-                     "anything skipped or warned about), 2 on a bad profile or option. Writes nothing.\n"
+                     "anything skipped, warned about or waiting for a reboot), 2 on a bad profile or option.\n"
+                     "Writes nothing.\n"
                      "Warns (stderr; \"warnings\" in --json) while a transaction is open.\n\n" +
                          std::string(kProfileSearchHelp),
                      opts, args, vm))

@@ -16,7 +16,7 @@ struct Descriptor {
   int irq = 0;
   std::string name, chip;
   std::optional<std::string> hwirq, type;
-  std::vector<uint64_t> counts;  // already in count_cpus column order
+  CpuCounts counts;  // already in count_cpus column order
 };
 
 // Canonical cpulist from a "_list" file, or from the hex-mask file on kernels without the list.
@@ -136,14 +136,13 @@ std::vector<Descriptor> read_sysfs_descriptors(const Host& host, const std::vect
         errors.push_back(base + "/per_cpu_count: " + std::to_string(per_cpu.size()) + " entries, expected " +
                          std::to_string(needed));
       } else {
-        desc.counts.reserve(index_of.size());
-        for (size_t i : index_of) desc.counts.push_back(per_cpu[i]);
+        desc.counts.columns = index_of.size();
+        for (size_t k = 0; k < index_of.size(); ++k)
+          if (const uint64_t c = per_cpu[index_of[k]]) desc.counts.nonzero.push_back({static_cast<uint32_t>(k), c});
       }
     }
     // /proc/interrupts lists only IRQs with a handler or with counts; do the same.
-    bool any = false;
-    for (auto c : desc.counts) any = any || c != 0;
-    if (desc.name.empty() && !any) continue;
+    if (desc.name.empty() && desc.counts.nonzero.empty()) continue;
     out.push_back(std::move(desc));
   }
   return out;
@@ -189,7 +188,7 @@ std::vector<Descriptor> read_proc_interrupts(const Host& host, std::vector<int>&
     d.chip = row.chip;
     if (!row.hwirq.empty()) d.hwirq = row.hwirq;
     if (!row.trigger.empty()) d.type = row.trigger;
-    d.counts = std::move(row.counts);
+    d.counts = CpuCounts::from_dense(row.counts);
     out.push_back(std::move(d));
   }
   return out;
@@ -209,6 +208,27 @@ std::optional<std::string> managed_reason(const HostDir* debug_irqs, const HostD
 }
 
 }  // namespace
+
+CpuCounts CpuCounts::from_dense(const std::vector<uint64_t>& dense) {
+  CpuCounts out;
+  out.columns = dense.size();
+  for (size_t i = 0; i < dense.size(); ++i)
+    if (dense[i]) out.nonzero.push_back({static_cast<uint32_t>(i), dense[i]});
+  return out;
+}
+
+std::vector<uint64_t> CpuCounts::dense() const {
+  std::vector<uint64_t> out(columns, 0);
+  for (const Entry& e : nonzero)
+    if (e.column < columns) out[e.column] = e.count;
+  return out;
+}
+
+uint64_t CpuCounts::total() const {
+  uint64_t sum = 0;
+  for (const Entry& e : nonzero) sum += e.count;
+  return sum;
+}
 
 std::optional<std::string> irq_managed_reason(const Host& host, int irq) {
   const HostDir debug_irqs = host.open_dir("/sys/kernel/debug/irq/irqs");

@@ -1,5 +1,6 @@
 // Interrupts: every IRQ with its requested and effective affinity, counts and manageability.
 #pragma once
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -8,6 +9,24 @@
 #include "core/json.h"
 
 namespace tunectl {
+
+// One IRQ's per-CPU interrupt counts, sparse: only the columns (positions in Irqs::count_cpus) with
+// a non-zero count. A 1024-CPU host with 4096 IRQs held a 32 MB dense matrix of mostly zeros.
+struct CpuCounts {
+  struct Entry {
+    uint32_t column = 0;
+    uint64_t count = 0;  // never 0
+    bool operator==(const Entry& o) const { return column == o.column && count == o.count; }
+  };
+  size_t columns = 0;          // how many columns the IRQ has (0: its counts were not read)
+  std::vector<Entry> nonzero;  // ascending column
+
+  static CpuCounts from_dense(const std::vector<uint64_t>& dense);
+  std::vector<uint64_t> dense() const;  // one count per column, zeros included
+  uint64_t total() const;
+  bool operator==(const CpuCounts& o) const { return columns == o.columns && nonzero == o.nonzero; }
+  bool operator!=(const CpuCounts& o) const { return !(*this == o); }
+};
 
 struct IrqInfo {
   int irq = 0;
@@ -21,9 +40,9 @@ struct IrqInfo {
   std::optional<int> node;
   bool managed = false;               // affinity cannot be set (kernel-managed): irq_managed_reason
   std::optional<std::string> managed_reason;
-  // Per CPU, in CPU order of /proc/interrupts' columns (Irqs::count_cpus). Always every column in
-  // memory; the snapshot JSON writes them as {"<cpu>": count} (probes/irq_area.cpp).
-  std::vector<uint64_t> counts;
+  // Per CPU, in CPU order of /proc/interrupts' columns (Irqs::count_cpus), sparse in memory too;
+  // the snapshot JSON writes them as {"<cpu>": count} or the full array (probes/irq_area.cpp).
+  CpuCounts counts;
   // The NIC queue this IRQ serves, when it is one (annotate_irq_queues, from the NIC probe's map).
   std::optional<std::string> nic;
   std::optional<int> queue;

@@ -53,8 +53,7 @@ void print_irqs(std::ostream& out, const Snapshot& snap) {
                {"COUNT", Align::Right}});
   for (const auto& irq : *snap.irqs) {
     if (nic_irqs.count(irq.irq)) continue;
-    uint64_t total = 0;
-    for (auto c : irq.counts) total += c;
+    const uint64_t total = irq.counts.total();
     other.add_row({std::to_string(irq.irq), irq.name, irq.chip, irq.affinity, irq.effective_affinity,
                    irq.managed ? "yes" : "no", std::to_string(total)});
   }
@@ -68,25 +67,29 @@ const char* counts_form_name(IrqCounts form) { return form == IrqCounts::kFull ?
 
 // kSparse: {"<cpu>": count} of the CPUs with a non-zero count; kFull: the array, one entry per
 // irq_count_cpus column (as snapshot/1 wrote it).
-json counts_json(const std::vector<uint64_t>& counts, const std::vector<int>& cpus, IrqCounts form) {
-  if (form == IrqCounts::kFull) return counts;
+json counts_json(const CpuCounts& counts, const std::vector<int>& cpus, IrqCounts form) {
+  if (form == IrqCounts::kFull) return counts.dense();
   json out = json::object();
-  for (size_t i = 0; i < counts.size() && i < cpus.size(); ++i)
-    if (counts[i] != 0) out[std::to_string(cpus[i])] = counts[i];
+  for (const auto& e : counts.nonzero)
+    if (e.column < counts.columns && e.column < cpus.size()) out[std::to_string(cpus[e.column])] = e.count;
   return out;
 }
 
-// Either form back to one count per column; a CPU that is no column is an input error.
-std::vector<uint64_t> counts_from_json(const json& j, const std::vector<int>& cpus, size_t row) {
-  if (j.is_array()) return j.get<std::vector<uint64_t>>();
-  std::vector<uint64_t> out(cpus.size(), 0);
+// Either form back to counts by column; a CPU that is no column is an input error.
+CpuCounts counts_from_json(const json& j, const std::vector<int>& cpus, size_t row) {
+  if (j.is_array()) return CpuCounts::from_dense(j.get<std::vector<uint64_t>>());
+  std::map<uint32_t, uint64_t> by_column;  // a later key naming the same CPU wins, as it did
   for (const auto& [key, value] : j.items()) {
     const auto cpu = parse_int(key);
     const auto col = cpu ? std::find(cpus.begin(), cpus.end(), *cpu) : cpus.end();
     if (col == cpus.end())
       throw InputError("irqs/" + std::to_string(row) + "/counts: CPU '" + key + "' is not in irq_count_cpus");
-    out[static_cast<size_t>(col - cpus.begin())] = value.get<uint64_t>();
+    by_column[static_cast<uint32_t>(col - cpus.begin())] = value.get<uint64_t>();
   }
+  CpuCounts out;
+  out.columns = cpus.size();
+  for (const auto& [column, count] : by_column)
+    if (count) out.nonzero.push_back({column, count});
   return out;
 }
 

@@ -24,7 +24,7 @@ inline constexpr const char* kSnapshotSchema = "tunectl.snapshot/2";
 inline constexpr const char* kSnapshotSchemaV1 = "tunectl.snapshot/1";
 
 // How the JSON writes each IRQ's per-CPU counts: the CPUs with a non-zero count (the default: a
-// 1024-CPU host's full matrix is ~45 MB), or every CPU of irq_count_cpus. Memory always holds all.
+// 1024-CPU host's full matrix is ~45 MB), or every CPU of irq_count_cpus. Memory is sparse either way.
 enum class IrqCounts { kSparse, kFull };
 
 struct HostInfo {

@@ -300,3 +300,22 @@ def test_the_collection_builds_installs_and_documents_itself(tmp_path):
     assert doc.returncode == 0, doc.stderr
     options = json.loads(doc.stdout)["tunectl.tuning.tunectl_profile"]["doc"]["options"]
     assert options["state"]["choices"] == STATES and options["state"]["default"] == "applied"
+
+
+def test_kernel_parameters_report_reboot_pending_until_the_host_boots_with_them(fixture_copy, tmp_path):
+    root = fixture_copy("metal-2s-mlx5-k8s")  # GRUB with a grub.d drop-in directory
+    original = tree_state(root)
+    common = dict(root=str(root), state_dir=str(tmp_path / "s"))
+    profile = tmp_path / "isolate.json"
+    profile.write_text(json.dumps({"boot": {"nohz_full": "application", "skew_tick": 1}}))
+    applied, verified = playbook(tmp_path, [task("apply", profile=str(profile), **common),
+                                            task("verify", profile=str(profile), state="verified", **common)])
+    assert applied["changed"] is True and applied["reboot_pending"] is True, applied
+    assert (root / "etc/default/grub.d/tunectl.cfg").exists()
+    # Configured but not booted with: verified passes, and says a reboot is pending.
+    assert verified.get("failed") is not True, verified
+    assert verified["reboot_pending"] is True
+    assert verified["verdicts"]["boot:skew_tick"] == "pending-reboot"
+    [back] = playbook(tmp_path, [task("roll back", state="rolled_back", **common)], name="back")
+    assert back["changed"] is True and back["reboot_pending"] is False
+    assert diff_states(original, tree_state(root)) == []

@@ -232,7 +232,7 @@ def test_export_sysctl_d_line_by_line_and_what_it_cannot_say(host, tmp_path):
     assert j["schema"] == "tunectl.export/1" and j["text"] == r.out
     assert j["not_expressible"] == [{"knob": "thp:enabled", "value": "never",
                                      "reason": "a sysfs file (/sys/kernel/mm/transparent_hugepage), not a sysctl"}]
-    bad = cli("export", "-p", str(mixed), "--format", "udev", "--root", str(root))
+    bad = cli("export", "-p", str(mixed), "--format", "yaml", "--root", str(root))
     assert bad.rc == 2 and "unknown export format" in bad.err
 
 

@@ -72,6 +72,7 @@ REFUSED = [
     ("cgroup-create-not-bool", {"cgroups": {"/x": {"create": "yes"}}}),
     ("cpu-power-unknown-field", {"cpu_power": {"all": {"turbo": 1}}}),
     ("pstate-unknown", {"pstate": {"hwp_dynamic_boost": 1}}),
+    ("boot-unknown-parameter", {"boot": {"init": "/bin/sh"}}),
     ("nic-unknown-group", {"nic": {"eth0": {"features.gro": 1}}}),
     ("irq-no-policy", {"irq": {"cpus": "all"}}),
     ("irq-unknown-policy", {"irq": {"policy": "balanced"}}),

@@ -20,8 +20,8 @@ def test_the_doc_has_examples_for_every_section():
     used = set()
     for text in EXAMPLES:
         used |= set(json.loads(text))
-    for key in ("extends", "sysctl", "thp", "nic", "cgroups", "cpu_power", "pstate", "irq", "rps", "xps", "verify",
-                "$schema"):
+    for key in ("extends", "sysctl", "thp", "nic", "cgroups", "cpu_power", "pstate", "irq", "rps", "xps", "boot",
+                "verify", "$schema"):
         assert key in used, key
 
 

@@ -106,6 +106,21 @@ Transaction apply_plan(const Host& host, const Plan& plan, const std::string& st
     restore_up_to(i, "apply failed");
     return transaction_from_record(load_journal(jw.path()), state_dir);
   }
+  // Once per kind that asks for it (boot: regenerate the boot loader configuration); a failure
+  // fails the apply like a write, and the rollback runs the step again for the restored files.
+  std::vector<const Entry*> written;
+  for (const auto& e : entries) written.push_back(&e);
+  for (const auto& a : engine::after_writes_of(written)) {
+    try {
+      const json outcome = engine::run_after_writes(host, a, "failed");
+      jw.append(outcome, engine::write_failed(outcome));
+      if (!engine::write_failed(outcome)) continue;
+    } catch (const Error& e) {
+      return journal_failed(entries.size() - 1, e);
+    }
+    restore_up_to(entries.size() - 1, "apply failed");
+    return transaction_from_record(load_journal(jw.path()), state_dir);
+  }
   try {
     jw.append({{"event", "state"}, {"state", "applied"}}, true);
   } catch (const Error& e) {

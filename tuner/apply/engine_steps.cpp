@@ -3,6 +3,7 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <set>
@@ -66,8 +67,29 @@ json restore_event(const Entry& e, const Restore& r) {
   return ev;
 }
 
+std::vector<AfterWrites> after_writes_of(const std::vector<const Entry*>& entries) {
+  std::vector<AfterWrites> out;
+  for (const Entry* e : entries) {
+    const KnobKind& kind = knob_kind_of(e->knob->address());
+    if (!kind.after_writes) continue;
+    auto it = std::find_if(out.begin(), out.end(), [&](const AfterWrites& a) { return a.kind == &kind; });
+    if (it == out.end())
+      out.push_back({&kind, e->index});
+    else
+      it->last_index = std::max(it->last_index, e->index);
+  }
+  return out;
+}
+
+json run_after_writes(const Host& host, const AfterWrites& a, const char* failed_event) {
+  const WriteOutcome w = a.kind->after_writes(host);
+  if (w.ok()) return {{"event", "after-writes"}, {"kind", a.kind->prefix}, {"message", w.message}};
+  return {{"event", failed_event}, {"index", a.last_index}, {"errno", w.err}, {"errno_name", errno_name(w.err)},
+          {"message", w.message}};
+}
+
 std::optional<std::string> restore_all(const Host& host, JournalWriter& jw, const std::vector<Entry>& entries,
-                                       const std::string& cause) {
+                                       const std::string& cause, const std::string& note) {
   json failed = json::array();
   std::optional<std::string> journal_error;
   // A journal that cannot take an event (no space beyond its reservation, an I/O error) must not
@@ -80,15 +102,25 @@ std::optional<std::string> restore_all(const Host& host, JournalWriter& jw, cons
       journal_error = e.what();
     }
   };
+  std::vector<const Entry*> changed;  // the knobs whose files this restore wrote
   for (const auto& e : entries) {
     const Restore r = restore_one(host, e);
     if (!r.ok) failed.push_back(e.index);
+    if (!r.ok || !r.found || r.found != r.restored) changed.push_back(&e);
     record(restore_event(e, r), false);
   }
-  if (failed.empty())
-    record({{"event", "state"}, {"state", "rolled-back"}, {"cause", cause}}, true);
-  else  // the transaction stays open: the host is in neither the old nor the new state
+  for (const auto& a : after_writes_of(changed)) {
+    const json ev = run_after_writes(host, a, "restore-failed");
+    if (ev["event"] == "restore-failed") failed.push_back(a.last_index);
+    record(ev, false);
+  }
+  if (failed.empty()) {
+    json state = {{"event", "state"}, {"state", "rolled-back"}, {"cause", cause}};
+    if (!note.empty()) state["note"] = note;
+    record(state, true);
+  } else {  // the transaction stays open: the host is in neither the old nor the new state
     record({{"event", "rollback-incomplete"}, {"cause", cause}, {"failed", failed}}, true);
+  }
   return journal_error;
 }
 
@@ -150,12 +182,27 @@ JournalHeader make_header(const Host& host, const Plan& executed, const std::vec
   return h;
 }
 
-Transaction close_unwritten(const JournalRecord& rec, const std::string& state_dir, const std::string& cause,
-                            const std::string& note) {
+Transaction close_unwritten(const Host& host, const JournalRecord& rec, const std::string& state_dir,
+                            const std::string& cause, const std::string& note) {
+  std::vector<Entry> kept;  // newest first, as a rollback restores
+  const auto attempted = rec.attempted();
+  for (auto it = attempted.rbegin(); it != attempted.rend(); ++it) {
+    if (*it >= rec.header.knobs.size()) continue;
+    const JournalKnob& k = rec.header.knobs[*it];
+    auto knob = make_knob(k.knob);  // re-checks the allowlist
+    if (knob->takes_effect_at_boot()) kept.push_back({k.index, std::move(knob), k.before});
+  }
   JournalWriter jw = JournalWriter::reopen(rec.path, journal_pass_bytes(rec.header));
-  jw.append({{"event", "state"}, {"state", "rolled-back"}, {"cause", cause}, {"note", note}}, true);
+  const std::string full_note =
+      kept.empty() ? note
+                   : note + "; except its " + std::to_string(kept.size()) +
+                         " boot-time setting(s) (kernel parameters), which are files a reboot keeps: those were restored";
+  if (kept.empty())
+    jw.append({{"event", "state"}, {"state", "rolled-back"}, {"cause", cause}, {"note", full_note}}, true);
+  else if (auto journal_error = restore_all(host, jw, kept, cause, full_note))
+    throw TransactionError(rec.path + ": " + *journal_error);
   Transaction t = transaction_from_record(load_journal(rec.path), state_dir);
-  t.note = note;
+  if (t.state == TxState::kRolledBack) t.note = full_note;
   return t;
 }
 

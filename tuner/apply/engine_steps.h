@@ -53,16 +53,29 @@ Restore restore_one(const Host& host, const Entry& e);
 // The journal event for one restore ("restored" / "restore-failed").
 json restore_event(const Entry& e, const Restore& r);
 
-// Restores `entries` in the order given (newest write first) and records the outcome: a
-// "rolled-back" state with `cause`, or "rollback-incomplete" (the record stays open). Every knob
-// is restored even when the journal cannot take an event; then the record stays open and the
-// journal's error is returned.
-std::optional<std::string> restore_all(const Host& host, JournalWriter& jw, const std::vector<Entry>& entries,
-                                       const std::string& cause);
+// The kinds among `entries` with a KnobKind::after_writes step (boot: regenerate the boot loader
+// configuration), each with the index of its last entry, in the order the kinds first appear.
+struct AfterWrites {
+  const KnobKind* kind;
+  size_t last_index;
+};
+std::vector<AfterWrites> after_writes_of(const std::vector<const Entry*>& entries);
+// Runs one kind's step; the journal event: "after-writes" (kind, message) when it succeeded, or
+// `failed_event` ("failed" / "restore-failed") for its last entry, with the message.
+json run_after_writes(const Host& host, const AfterWrites& a, const char* failed_event);
 
-// Closes `rec` as rolled back without writing anything — a record from an earlier boot, whose
-// knobs the reboot already reset — and returns its view with `note` (why) set.
-Transaction close_unwritten(const JournalRecord& rec, const std::string& state_dir, const std::string& cause,
-                            const std::string& note);
+// Restores `entries` in the order given (newest write first), runs the after-writes step of each
+// kind whose files it changed, and records the outcome: a "rolled-back" state with `cause` (and
+// `note`, when given), or "rollback-incomplete" (the record stays open). Every knob is restored
+// even when the journal cannot take an event; then the record stays open and the journal's error
+// is returned.
+std::optional<std::string> restore_all(const Host& host, JournalWriter& jw, const std::vector<Entry>& entries,
+                                       const std::string& cause, const std::string& note = "");
+
+// Closes `rec` as rolled back — a record from an earlier boot, whose runtime knobs the reboot
+// already reset — and returns its view with `note` (why) set. Its knobs that take effect at boot
+// (files the reboot kept) are restored first; the note then says so.
+Transaction close_unwritten(const Host& host, const JournalRecord& rec, const std::string& state_dir,
+                            const std::string& cause, const std::string& note);
 
 }  // namespace tunectl::engine

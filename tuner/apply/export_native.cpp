@@ -1,16 +1,20 @@
-// `tunectl export --format sysctl.d`: the plan's sysctls as sysctl.d lines, everything else as
-// "cannot be expressed" with the reason per knob kind.
+// `tunectl export`: plans the profile on the host and hands the changes to the format. sysctl.d
+// lives here (the plan's sysctls as lines, everything else "cannot be expressed" with the reason
+// per knob kind); udev and tmpfiles.d in export_udev.cpp and export_tmpfiles.cpp.
 #include "tuner/apply/export_native.h"
 
 #include <algorithm>
 
 #include "core/errors.h"
 #include "core/host.h"
+#include "tuner/apply/export_files.h"
+#include "tuner/knobs/knob.h"
 #include "tuner/plan/planner.h"
 #include "tuner/profile/profile.h"
 
 namespace tunectl {
 namespace {
+using namespace export_files;
 
 // Why a knob kind has no sysctl.d form (the address prefix before ':').
 std::string why_not_sysctl(const std::string& kind) {
@@ -22,21 +26,26 @@ std::string why_not_sysctl(const std::string& kind) {
   if (kind == "cgroup" || kind == "cgroup_dir") return "a cgroup file; cgroups are created at run time";
   if (kind == "cpufreq" || kind == "pstate" || kind == "cpuidle" || kind == "epb")
     return "a per-CPU sysfs file, not a sysctl";
+  if (kind == "boot") return "a kernel command-line parameter: only the boot loader's configuration holds it";
   return "not a sysctl";
 }
 
-std::string one_line(std::string s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
-  for (char& c : s)
-    if (c == '\n' || c == '\t' || c == '\r') c = ' ';
-  return s;
+void classify_sysctl_d(const Host&, const std::vector<const Change*>& changes, NativeExport& e) {
+  for (const auto* c : changes) {
+    const std::string kind = kind_of(c->knob);
+    if (kind == "sysctl")
+      e.settings.push_back({c->knob, c->knob.substr(7), one_line(c->value), c->per_netns});
+    else
+      e.not_expressible.push_back({c->knob, one_line(c->value), why_not_sysctl(kind)});
+  }
+  // Sorted: whether a sysctl already holds on this host must not move its line.
+  std::sort(e.settings.begin(), e.settings.end(),
+            [](const NativeSetting& a, const NativeSetting& b) { return a.key < b.key; });
 }
 
-std::string sysctl_d_text(const NativeExport& e, const std::vector<Excluded>& excluded) {
-  std::string t = "# sysctl.d file written by `tunectl export --format sysctl.d`: profile " + e.profile + " (sha256 " +
-                  e.digest + "),\n# planned on " + (e.root == "/" ? "the live host" : "tree " + e.root) + ".\n" +
-                  "# Install as /etc/sysctl.d/90-tunectl-" + e.profile + ".conf; systemd-sysctl applies it at boot,\n" +
-                  "# `sysctl -p FILE` now.\n";
+std::string sysctl_d_body(const NativeExport& e) {
+  std::string t = header(e) + "# Install as /etc/sysctl.d/90-tunectl-" + e.profile +
+                  ".conf; systemd-sysctl applies it at boot,\n" + "# `sysctl -p FILE` now.\n";
   // sysctl.d has no trailing comments: what applies per network namespace is said before.
   std::string per_netns;
   for (const auto& s : e.settings)
@@ -46,23 +55,24 @@ std::string sysctl_d_text(const NativeExport& e, const std::vector<Excluded>& ex
          per_netns + "\n";
   for (const auto& s : e.settings) t += s.key + " = " + s.value + "\n";
   if (e.settings.empty()) t += "# (the profile sets no sysctl on this host)\n";
-  if (!e.not_expressible.empty()) {
-    t += "#\n# Not expressible as sysctl.d (" + std::to_string(e.not_expressible.size()) +
-         "); `tunectl apply -p " + e.profile + " --persist` applies these at boot:\n";
-    for (const auto& n : e.not_expressible) t += "#   " + n.knob + " = " + n.value + ": " + n.reason + "\n";
-  }
-  if (!excluded.empty()) {
-    t += "#\n# Left out on this host by the profile's conditions:\n";
-    for (const auto& x : excluded) t += "#   " + x.item + ": " + one_line(x.reason) + "\n";
-  }
   return t;
+}
+
+const std::vector<Format>& formats() {
+  static const std::vector<Format> all = {{"sysctl.d", classify_sysctl_d, sysctl_d_body}, udev_format(),
+                                          tmpfiles_format()};
+  return all;
 }
 
 }  // namespace
 
 const std::vector<std::string>& export_formats() {
-  static const std::vector<std::string> formats = {"sysctl.d"};
-  return formats;
+  static const std::vector<std::string> names = [] {
+    std::vector<std::string> out;
+    for (const auto& f : formats()) out.push_back(f.name);
+    return out;
+  }();
+  return names;
 }
 
 void to_json(json& j, const NativeExport& e) {
@@ -77,13 +87,13 @@ void to_json(json& j, const NativeExport& e) {
 }
 
 NativeExport export_native(const ExportRequest& req) {
-  bool known = false;
+  const Format* format = nullptr;
   std::string names;
-  for (const auto& f : export_formats()) {
-    known = known || f == req.format;
-    names += (names.empty() ? "" : ", ") + f;
+  for (const auto& f : formats()) {
+    if (f.name == req.format) format = &f;
+    names += (names.empty() ? "" : ", ") + f.name;
   }
-  if (!known) throw InputError("--format " + req.format + ": unknown export format (known: " + names + ")");
+  if (!format) throw InputError("--format " + req.format + ": unknown export format (known: " + names + ")");
   const Profile profile = load_profile(req.profile, profile_search_dirs(req.profile_path));
   const Host host = host_for_root(req.root);
   const Plan plan = make_plan(host, plan_snapshot(host, plan_areas(profile)), profile);
@@ -92,24 +102,24 @@ NativeExport export_native(const ExportRequest& req) {
   e.profile = profile.name;
   e.digest = profile.digest;
   e.root = canonical_root(req.root);
-  // What apply would leave on this host: the changes and what already holds, in plan order.
+  // What apply would leave on this host: the changes and what already holds, in apply order (the
+  // planner's key: phase, order in phase, address), so a line does not move when it already holds.
   std::vector<const Change*> all;
   for (const auto& c : plan.changes) all.push_back(&c);
   for (const auto& c : plan.already) all.push_back(&c);
-  for (const auto* c : all) {
-    const std::string kind = c->knob.substr(0, c->knob.find(':'));
-    if (kind == "sysctl")
-      e.settings.push_back({c->knob, c->knob.substr(7), one_line(c->value), c->per_netns});
-    else
-      e.not_expressible.push_back({c->knob, one_line(c->value), why_not_sysctl(kind)});
-  }
-  // Sorted: whether a sysctl already holds on this host must not move its line.
-  std::sort(e.settings.begin(), e.settings.end(),
-            [](const NativeSetting& a, const NativeSetting& b) { return a.key < b.key; });
-  // A sysctl this kernel lacks would make `sysctl -p` fail: never written, listed with why.
+  auto key = [](const Change* c) {
+    return std::make_pair(static_cast<int>(knob_kind_of(c->knob).phase), make_knob(c->knob)->order_in_phase());
+  };
+  std::stable_sort(all.begin(), all.end(), [&](const Change* a, const Change* b) {
+    const auto ka = key(a), kb = key(b);
+    return ka != kb ? ka < kb : natural_less(a->knob, b->knob);
+  });
+  format->classify(host, all, e);
+  // A knob this host lacks would make the file fail (`sysctl -p`, a udev or tmpfiles write):
+  // never written, listed with why.
   for (const auto& c : plan.skipped)
     e.not_expressible.push_back({c.knob, one_line(c.value), "not on this host: " + one_line(c.reason)});
-  e.text = sysctl_d_text(e, plan.excluded);
+  e.text = format->body(e) + tail(e, plan.excluded);
   return e;
 }
 

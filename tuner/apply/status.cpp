@@ -15,9 +15,6 @@
 namespace tunectl {
 namespace {
 
-const char* kRebootNote = "no knob kind sets boot-time settings yet (kernel parameters are planned): nothing "
-                          "waits for a reboot";
-
 StatusCheck check_knob(const Host& host, const std::string& address, const std::string& written) {
   StatusCheck c{address, written, std::nullopt, "ok", ""};
   try {
@@ -29,7 +26,14 @@ StatusCheck check_knob(const Host& host, const std::string& address, const std::
       return c;
     }
     c.current = now.data;
-    if (!knob->matches(now.data, written)) c.status = "drift";
+    if (!knob->matches(now.data, written)) {
+      c.status = "drift";
+    } else if (knob->takes_effect_at_boot()) {  // configured for the next boot: did this boot get it?
+      if (auto waiting = knob->awaiting_reboot(host, written)) {
+        c.status = "pending-reboot";
+        c.detail = *waiting;
+      }
+    }
   } catch (const Error& e) {
     c.status = "missing";
     c.detail = e.what();
@@ -50,7 +54,6 @@ HostStatus host_status(const std::string& root, const std::optional<std::string>
   HostStatus s;
   s.root = canonical_root(root);
   s.state_dir = state_dir_for(s.root, state_dir);
-  s.reboot_note = kRebootNote;
   s.persisted = persisted_status(s.root);
   // scan_journals reports unreadable records instead of throwing; a record that reads but whose
   // view fails (transaction_from_record) is reported the same way rather than failing status.
@@ -114,6 +117,13 @@ HostStatus host_status(const std::string& root, const std::optional<std::string>
     }
     s.stack.push_back(std::move(e));
   }
+  std::string waiting;
+  for (const auto& e : s.stack)
+    for (const auto& c : e.checks)
+      if (c.status == "pending-reboot") waiting += (waiting.empty() ? "" : ", ") + c.knob;
+  s.reboot_pending = !waiting.empty();
+  s.reboot_note = s.reboot_pending ? "configured for the next boot, not in the running kernel: " + waiting
+                                   : "no boot-time setting waits for a reboot";
   return s;
 }
 

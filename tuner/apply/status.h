@@ -9,8 +9,9 @@
 //            the exact command that recovers them.
 //   corrupt  journals that cannot be read (they may hide an open transaction).
 //   persisted  whether a profile is persisted for `tunectl boot` and still matches its file.
-//   reboot   whether settings that take effect at boot wait for a reboot: always false today (no
-//            knob kind has boot-time settings yet); the field is kept for when one does.
+//   reboot   whether settings that take effect at boot (boot: kernel parameters) wait for a
+//            reboot: written to the boot configuration, absent from /proc/cmdline. Such a check
+//            is "pending-reboot"; it does not count as drift.
 // Read-only: takes no lock, writes nothing, creates no state dir.
 #pragma once
 #include <cstdint>
@@ -27,7 +28,7 @@ namespace tunectl {
 struct StatusCheck {
   std::string knob, written;           // address and the value the transaction wrote
   std::optional<std::string> current;  // raw bytes read now (null when unreadable)
-  std::string status;                  // ok | drift | missing | superseded
+  std::string status;                  // ok | drift | missing | superseded | pending-reboot
   std::string detail;                  // read error, or which transaction wrote it later
 };
 
@@ -35,7 +36,7 @@ struct StatusEntry {
   std::string id, profile, profile_digest, applied_at;
   uint64_t seq = 0;
   size_t knobs = 0;           // knobs written
-  bool earlier_boot = false;  // applied before the host's last boot: a reboot reset its settings
+  bool earlier_boot = false;  // applied before the host's last boot: a reboot reset its runtime settings
   std::vector<StatusCheck> checks;
 };
 

@@ -38,7 +38,21 @@ ToggledTransaction ToggledTransaction::begin(const Host& host, const Plan& plan,
   auto s = std::make_unique<State>(State{host, state_dir, plan, {}, {}, std::nullopt, 0});
   s->executed.root = canonical_root(host.root());
   s->executed.changes.clear();
-  s->entries = engine::prepare(host, plan, s->executed);
+  // A boot-time setting changes nothing before the next boot: no benchmark here can see it, and
+  // switching it would only rewrite the boot configuration. It is left out, with the reason.
+  Plan runtime = plan;
+  runtime.changes.clear();
+  for (const Change& c : plan.changes) {
+    if (!make_knob(c.knob)->takes_effect_at_boot()) {
+      runtime.changes.push_back(c);
+      continue;
+    }
+    Change skipped = c;
+    skipped.status = ChangeStatus::kNotSettable;
+    skipped.reason = "takes effect at the next boot: an audit cannot measure it (apply it, reboot, then audit)";
+    s->executed.skipped.push_back(std::move(skipped));
+  }
+  s->entries = engine::prepare(host, runtime, s->executed);
   for (const auto& e : s->entries) s->knobs.push_back({e.knob->address(), s->executed.changes[e.index].value, e.before, {}, "not-applicable", ""});
   if (!s->entries.empty()) {
     remove_stale_tmp_headers(state_dir);

@@ -64,7 +64,7 @@ Transaction apply_profile(const ApplyRequest& req) {
                             tunectl_command({"apply", "-p", req.profile, "--recover"}, root, state_dir) + "`");
     // A record from an earlier boot is closed unwritten; a different namespace or device refuses.
     const auto stale = check_rollback(host, *it, false);
-    Transaction back = stale ? engine::close_unwritten(*it, state_dir, "recover: reboot", *stale)
+    Transaction back = stale ? engine::close_unwritten(host, *it, state_dir, "recover: reboot", *stale)
                              : rollback_record(host, *it, state_dir, "recover");
     if (back.state != TxState::kRolledBack)
       throw TransactionError("recovering " + it->header.id + ": " + *back.error + "; nothing new was applied");
@@ -136,7 +136,7 @@ std::vector<Transaction> rollback(const RollbackRequest& req, std::string* nothi
   for (const auto* rec : targets) stale.push_back(check_rollback(host, *rec, req.force));
   std::vector<Transaction> out;
   for (size_t i = 0; i < targets.size(); ++i) {
-    out.push_back(stale[i] ? engine::close_unwritten(*targets[i], state_dir, "rollback: reboot", *stale[i])
+    out.push_back(stale[i] ? engine::close_unwritten(host, *targets[i], state_dir, "rollback: reboot", *stale[i])
                            : rollback_record(host, *targets[i], state_dir, "rollback"));
     if (out.back().state != TxState::kRolledBack) break;
   }

@@ -154,7 +154,7 @@ Transaction transaction_from_record(const JournalRecord& rec, const std::string&
     if (!ev.contains(key)) return std::nullopt;
     return base64_decode(ev.at(key).get<std::string>());
   };
-  std::optional<std::string> apply_error, rollback_error;
+  std::optional<std::string> apply_error, rollback_error, after_writes;
   for (const auto& ev : rec.events) {
     const std::string kind = ev.value("event", "");
     if (kind == "rollback-incomplete") {
@@ -165,6 +165,10 @@ Transaction transaction_from_record(const JournalRecord& rec, const std::string&
     }
     if (kind == "state") {
       rollback_error.reset();  // a later complete rollback supersedes an incomplete one
+      continue;
+    }
+    if (kind == "after-writes") {  // e.g. "ran `update-grub`": the last one says what the host has now
+      after_writes = ev.value("kind", "") + ": " + ev.value("message", "");
       continue;
     }
     if (!ev.contains("index")) continue;
@@ -193,6 +197,7 @@ Transaction transaction_from_record(const JournalRecord& rec, const std::string&
     }
   }
   t.error = rollback_error ? rollback_error : apply_error;
+  if (after_writes) t.note = after_writes;
   return t;
 }
 

@@ -83,6 +83,14 @@ class Knob {
   // file's cgroup_dir), or nullopt. When a plan creates that container, this knob has no
   // previous bytes: rolling back the container removes it.
   virtual std::optional<std::string> container() const { return std::nullopt; }
+  // A knob whose file configures the next boot (boot: kernel parameters) rather than the running
+  // kernel: its bytes survive a reboot, so a record from an earlier boot still restores it, and an
+  // audit cannot measure it.
+  virtual bool takes_effect_at_boot() const { return false; }
+  // For such a knob holding `desired`: why the running kernel does not have it yet ("running
+  // kernel has isolcpus=1 (/proc/cmdline)"), or nullopt when it booted with it. Verify and status
+  // report it as pending-reboot.
+  virtual std::optional<std::string> awaiting_reboot(const Host&, const std::string&) const { return std::nullopt; }
 
  protected:
   explicit Knob(std::string address) : address_(std::move(address)) {}
@@ -105,8 +113,10 @@ std::optional<std::string> closest_name(const std::string& given, const std::vec
 //   containers (cgroup directories) before the limits inside them; device queue counts (ethtool
 //   channels re-create queues and their IRQs) before anything per queue; sysctls (rps flow table
 //   size) before per-queue steering; steering, then IRQ affinity; CPU power; memory policy (THP)
-//   last, since it changes every process at once and a failure earlier rolls back before it.
-enum class ApplyPhase { kContainers, kContainerLimits, kDevice, kSysctl, kSteering, kIrq, kCpuPower, kMemory };
+//   last of the runtime settings, since it changes every process at once and a failure earlier
+//   rolls back before it; then the boot configuration (kernel parameters), which changes nothing
+//   until the next boot.
+enum class ApplyPhase { kContainers, kContainerLimits, kDevice, kSysctl, kSteering, kIrq, kCpuPower, kMemory, kBoot };
 
 // One knob kind: everything tunectl knows about it is declared in its own file
 // (tuner/knobs/knob_<prefix>.cpp), which defines knob_kind_<prefix>() and is listed by one line in
@@ -123,6 +133,9 @@ struct KnobKind {
   std::string kernel_dir;
   // The profile section this kind owns, if any (tuner/knobs/section.h).
   std::shared_ptr<const ProfileSection> section;
+  // Run once after a transaction wrote or restored knobs of this kind (boot: regenerate the boot
+  // loader's configuration from the drop-in), or empty. A failure fails the apply like a write.
+  std::function<WriteOutcome(const Host& host)> after_writes;
 };
 // Every knob kind, in tuner/knobs/kinds.def order.
 const std::vector<KnobKind>& knob_kinds();

@@ -36,6 +36,9 @@ const std::map<std::string, KindText>& kind_texts() {
       {"cpuidle", {"/sys/devices/system/cpu/cpuN/cpuidle/stateK/disable = 1 for every state whose exit latency exceeds "
                    "the ceiling (never enables one)", "no"}},
       {"epb", {"/sys/devices/system/cpu/cpuN/power/energy_perf_bias for every CPU in the list", "no"}},
+      {"boot", {"one kernel parameter in tunectl's boot loader drop-in: /etc/default/grub.d/tunectl.cfg (GRUB) or "
+                "/etc/kernel/cmdline (kernel-install); the boot loader's configuration is regenerated once per "
+                "transaction; takes effect at the next boot", "no"}},
   };
   return texts;
 }
@@ -50,6 +53,7 @@ const char* phase_name(ApplyPhase p) {
     case ApplyPhase::kIrq: return "irq-affinity";
     case ApplyPhase::kCpuPower: return "cpu-power";
     case ApplyPhase::kMemory: return "memory";
+    case ApplyPhase::kBoot: return "boot";
   }
   return "";
 }

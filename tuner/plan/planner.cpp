@@ -206,6 +206,7 @@ const std::map<std::string, std::vector<std::string>>& section_areas() {
       {"sysctl", {}},         {"thp", {}},          {"pstate", {}},         {"cgroups", {"cgroup"}},
       {"nic", {"nic"}},       {"rps", {"nic", "topology"}},                 {"xps", {"nic", "topology"}},
       {"cpu_power", {"topology"}},                  {"irq", {"topology", "irq", "nic"}},
+      {"boot", {"topology"}},
   };
   return areas;
 }

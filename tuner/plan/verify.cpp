@@ -9,8 +9,8 @@
 namespace tunectl {
 namespace {
 
-constexpr VerifyStatus kAll[] = {VerifyStatus::kOk, VerifyStatus::kDrift, VerifyStatus::kPending,
-                                 VerifyStatus::kNotSettable, VerifyStatus::kMissing};
+constexpr VerifyStatus kAll[] = {VerifyStatus::kOk,          VerifyStatus::kDrift,   VerifyStatus::kPending,
+                                 VerifyStatus::kPendingReboot, VerifyStatus::kNotSettable, VerifyStatus::kMissing};
 
 VerifyItem item_of(const Change& c, VerifyStatus status, const std::string& detail) {
   return VerifyItem{c.knob, c.desired, c.current, "", status, detail, c.why};
@@ -23,6 +23,7 @@ const char* to_string(VerifyStatus s) {
     case VerifyStatus::kOk: return "ok";
     case VerifyStatus::kDrift: return "drift";
     case VerifyStatus::kPending: return "pending";
+    case VerifyStatus::kPendingReboot: return "pending-reboot";
     case VerifyStatus::kNotSettable: return "not-settable";
     case VerifyStatus::kMissing: return "missing";
   }
@@ -63,8 +64,14 @@ VerifyReport verify_profile(const Host& host, const Snapshot& snap, const Profil
   }
   for (const Change& c : plan.already) {
     VerifyItem it = item_of(c, VerifyStatus::kOk, "");
-    if (effects) {
-      Effect e = make_knob(c.knob)->check_effect(host, c.value);
+    const auto knob = make_knob(c.knob);
+    if (knob->takes_effect_at_boot()) {  // configured for the next boot: has this boot got it?
+      if (auto waiting = knob->awaiting_reboot(host, c.value)) {
+        it.status = VerifyStatus::kPendingReboot;
+        it.detail = *waiting;
+      }
+    } else if (effects) {
+      Effect e = knob->check_effect(host, c.value);
       it.effective = to_string(e.status);
       it.detail = e.detail;
       if (e.status == EffectStatus::kPending) it.status = VerifyStatus::kPending;
@@ -81,7 +88,8 @@ VerifyReport verify_profile(const Host& host, const Snapshot& snap, const Profil
     // Missing because apply has yet to create its container is drift: apply would change it.
     const bool to_be_changed = to_change.count(it.knob) > 0;
     const bool skipped = !to_be_changed && (it.status == VerifyStatus::kMissing || it.status == VerifyStatus::kNotSettable);
-    if (it.status == VerifyStatus::kDrift || to_be_changed || (strict && skipped)) r.ok = false;
+    const bool waits_for_reboot = it.status == VerifyStatus::kPendingReboot;
+    if (it.status == VerifyStatus::kDrift || to_be_changed || (strict && (skipped || waits_for_reboot))) r.ok = false;
   }
   if (strict && !r.warnings.empty()) r.ok = false;
   return r;

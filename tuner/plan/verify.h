@@ -3,11 +3,14 @@
 //   ok            the value is as desired and, where a knob can tell, in effect
 //   drift         the value differs, or it reads back but has no effect
 //   pending       as desired, effect not visible yet (x86 moves IRQs on the next interrupt)
+//   pending-reboot  a boot-time setting (boot: kernel parameter) is configured for the next boot,
+//                 but the running kernel did not boot with it (/proc/cmdline)
 //   not-settable  the host cannot take this setting (managed IRQ, read-only file)
 //   missing       the file the profile expects does not exist
 // not-settable and missing are what `apply` skips (with a warning), so by default they do not fail
 // verify either: apply-then-verify agrees. `strict` makes them, and the plan's warnings, failures,
-// as `apply --strict` refuses them. A knob missing because apply has yet to create its container
+// as `apply --strict` refuses them; pending-reboot fails only under `strict` too (the host is
+// configured; the reboot is the operator's to schedule). A knob missing because apply has yet to create its container
 // fails like drift: apply would change it.
 // Pure, like plan: nothing is written.
 #pragma once
@@ -22,7 +25,7 @@
 
 namespace tunectl {
 
-enum class VerifyStatus { kOk, kDrift, kPending, kNotSettable, kMissing };
+enum class VerifyStatus { kOk, kDrift, kPending, kPendingReboot, kNotSettable, kMissing };
 const char* to_string(VerifyStatus s);
 void to_json(json& j, const VerifyStatus& s);
 void from_json(const json& j, VerifyStatus& s);

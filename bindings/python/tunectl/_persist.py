@@ -63,6 +63,6 @@ def boot(root: PathArg = "/", state_dir: Optional[PathArg] = None) -> BootResult
 @rejects_nul()
 def export(profile: PathArg, format: str = "sysctl.d", root: PathArg = "/",
            profile_path: ProfilePath = None) -> Export:
-    """``profile`` as native configuration (``format``: "sysctl.d"), planned on ``root``; writes
-    nothing. Knobs the format cannot express are in ``not_expressible`` with the reason."""
+    """``profile`` as native configuration (``format``: "sysctl.d", "udev" or "tmpfiles.d"),
+    planned on ``root``; writes nothing. Knobs the format cannot express are in ``not_expressible`` with the reason."""
     return Export(json.loads(_tunectl.export_json(_path(profile), format, _path(root), _profile_path(profile_path))))

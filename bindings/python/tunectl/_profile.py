@@ -39,7 +39,7 @@ class Plan(Record):
 class VerifyReport(Record):
     """Drift report: ``ok``, ``strict``, ``summary`` (status -> count), ``warnings`` and ``items``
     with ``knob``, ``expected``, ``actual``, ``effective``, ``status`` (ok, drift, pending,
-    not-settable, missing) and ``detail``."""
+    pending-reboot, not-settable, missing) and ``detail``."""
 
 
 #: A profile, in any of the forms every function accepts: name, path, Profile or dict.
@@ -125,6 +125,7 @@ def verify(profile: ProfileRef, root: Union[str, "os.PathLike[str]"] = "/", prof
     """Check the host at ``root`` against ``profile``. ``report.ok`` is False on drift (the CLI
     exits 1). Not-settable and missing knobs are what :func:`apply` skips, so they fail only with
     ``strict=True`` (with the plan's warnings), as ``apply(strict=True)`` refuses them; pending
-    effects never fail."""
+    effects never fail, and kernel parameters waiting for a reboot (``pending-reboot``) fail only
+    with ``strict=True``."""
     ref, text = _profile_arg(profile)
     return VerifyReport(json.loads(_tunectl.verify_json(ref, _path(root), _profile_path(profile_path), text, strict)))

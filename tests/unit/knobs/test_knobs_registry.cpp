@@ -25,7 +25,7 @@ std::string refusal(const std::string& address) {
 
 const char* kKinds =
     "(known kinds: sysctl:, thp:, irq:, rps:, rps_flow:, xps:, ethtool:, cgroup:, cgroup_dir:, cpufreq:, pstate:, "
-    "cpuidle:, epb:)";
+    "cpuidle:, epb:, boot:)";
 
 TEST(KnobRegistry, HostileAddresses) {
   struct Case {

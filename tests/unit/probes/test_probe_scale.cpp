@@ -100,6 +100,20 @@ TEST(HostDir, RefusesWhatHostRefuses) {
 
 uint64_t sum(const std::vector<uint64_t>& v) { return std::accumulate(v.begin(), v.end(), uint64_t{0}); }
 
+// Memory holds only the non-zero columns; the dense form comes back exactly, zeros and length.
+TEST(IrqCounts, SparseInMemoryKeepsColumnsAndNonZeroEntries) {
+  const std::vector<uint64_t> dense = {0, 7, 0, 0, 3, 0};
+  const CpuCounts c = CpuCounts::from_dense(dense);
+  EXPECT_EQ(c.columns, 6u);
+  ASSERT_EQ(c.nonzero.size(), 2u);
+  EXPECT_EQ(c.nonzero[0].column, 1u);
+  EXPECT_EQ(c.nonzero[1].count, 3u);
+  EXPECT_EQ(c.dense(), dense);
+  EXPECT_EQ(c.total(), 10u);
+  EXPECT_TRUE(CpuCounts::from_dense({}).dense().empty());
+  EXPECT_NE(c, CpuCounts::from_dense({0, 7, 0, 0, 3}));  // same entries, one column fewer
+}
+
 TEST(IrqCounts, SchemaIsVersion2AndSparseByDefault) {
   const Snapshot s = take_snapshot(Host(test::fixture_host("metal-2s-mlx5-k8s")), {"irq"});
   const json j = s;
@@ -158,7 +172,7 @@ TEST(IrqCounts, FullFormGivesEveryCpuAndBothFormsLoadBackTheSameCounts) {
     ASSERT_EQ(back.irqs->size(), s.irqs->size());
     for (size_t i = 0; i < s.irqs->size(); ++i) {
       EXPECT_EQ((*back.irqs)[i].counts, (*s.irqs)[i].counts) << (*s.irqs)[i].irq;
-      EXPECT_EQ(sum((*back.irqs)[i].counts), sum((*s.irqs)[i].counts));
+      EXPECT_EQ(sum((*back.irqs)[i].counts.dense()), (*s.irqs)[i].counts.total());
     }
     EXPECT_EQ(json(back), *doc);  // the form is kept: written again, the same document
   }

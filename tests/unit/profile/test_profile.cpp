@@ -85,7 +85,7 @@ TEST(Profile, ValidationMessagesAreExact) {
             "x.json: /sysctl/net.ipv4.tcp_fin_timeout/value: must be 1..120, got 0");
   EXPECT_EQ(error_of(R"({"sysctl": {}, "thp": {}, "bogus": 1})", "x.json"),
             "x.json: /bogus: unknown key 'bogus' (known: description, extends, sysctl, thp, irq, rps, xps, nic, "
-            "cgroups, cpu_power, pstate, verify)");
+            "cgroups, cpu_power, pstate, boot, verify)");
   EXPECT_EQ(error_of(R"({"irq": {"policy": "spread", "cpus": "3-1"}})", "x.json").rfind("x.json: /irq/cpus: ", 0), 0u);
   EXPECT_EQ(error_of(R"({"cgroups": {"/a/../b": {"cpu.max": "max"}}})", "x.json"),
             "x.json: /cgroups/~1a~1..~1b: cgroup path must not contain '..' (path traversal)");

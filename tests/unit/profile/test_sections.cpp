@@ -27,7 +27,7 @@ TEST(Sections, EachKindDeclaresCompleteSectionsWithUniqueNames) {
       }
     }
   }
-  EXPECT_EQ(names, (std::vector<std::string>{"sysctl", "thp", "irq", "rps", "xps", "nic", "cgroups", "cpu_power", "pstate"}));
+  EXPECT_EQ(names, (std::vector<std::string>{"sysctl", "thp", "irq", "rps", "xps", "nic", "cgroups", "cpu_power", "pstate", "boot"}));
   EXPECT_EQ(std::set<std::string>(names.begin(), names.end()).size(), names.size());
   EXPECT_EQ(find_section("cgroups")->group_flags, std::vector<std::string>{"create"});
   EXPECT_EQ(find_section("verify"), nullptr);  // the profile's own section, not a kind's
@@ -40,7 +40,7 @@ TEST(Sections, UnknownTopLevelKeyListsTheRegisteredSections) {
   } catch (const ProfileError& e) {
     EXPECT_EQ(std::string(e.what()),
               "p.json: /sysctls: unknown key 'sysctls' (known: description, extends, sysctl, thp, irq, rps, xps, nic, "
-              "cgroups, cpu_power, pstate, verify)");
+              "cgroups, cpu_power, pstate, boot, verify)");
   }
 }
 
