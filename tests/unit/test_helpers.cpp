@@ -1,5 +1,8 @@
 #include "tests/unit/test_helpers.h"
 
+#include "core/errors.h"
+#include "tuner/knobs/knob.h"
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -146,6 +149,15 @@ std::map<std::string, std::string> tree_state(const std::string& root) {
     out[fs::relative(p, root).string()] = v;
   }
   return out;
+}
+
+std::string knob_refusal(const std::string& address) {
+  try {
+    make_knob(address);
+  } catch (const InputError& e) {
+    return e.what();
+  }
+  return "<accepted>";
 }
 
 Change change_to(const std::string& knob, const std::string& value) {

@@ -19,6 +19,9 @@ std::map<std::string, std::string> tree_state(const std::string& root);
 // A planned change of `knob` to `value`, as the planner makes it (why: "test").
 Change change_to(const std::string& knob, const std::string& value);
 
+// What make_knob says when it refuses `address` (InputError's message), or "<accepted>".
+std::string knob_refusal(const std::string& address);
+
 // Calls `fn`, which reads the FIFO at `fifo`, on another thread and waits at most `limit`. False
 // when `fn` was still blocked (the FIFO then gets a writer so that `fn` ends and the test does not
 // hang); otherwise true, or what `fn` threw.

@@ -21,15 +21,6 @@ using test::tree_state;
 
 const char* const kDropIn = "/etc/default/grub.d/tunectl.cfg";
 
-std::string refusal(const std::string& address) {
-  try {
-    make_knob(address);
-  } catch (const InputError& e) {
-    return e.what();
-  }
-  return "<accepted>";
-}
-
 std::string invalid(const std::string& address, const std::string& value) {
   return make_knob(address)->validate(value).value_or("<valid>");
 }
@@ -66,11 +57,11 @@ TEST(BootKnob, AllowlistWithSuggestions) {
   for (const char* a : {"boot:isolcpus", "boot:nohz_full", "boot:rcu_nocbs", "boot:irqaffinity",
                         "boot:transparent_hugepage", "boot:intel_idle.max_cstate", "boot:processor.max_cstate",
                         "boot:skew_tick", "boot:nmi_watchdog"})
-    EXPECT_EQ(refusal(a), "<accepted>") << a;
-  const std::string e = refusal("boot:isolcpu");
+    EXPECT_EQ(test::knob_refusal(a), "<accepted>") << a;
+  const std::string e = test::knob_refusal("boot:isolcpu");
   EXPECT_NE(e.find("not a kernel parameter tunectl sets"), std::string::npos) << e;
   EXPECT_NE(e.find("did you mean 'isolcpus'"), std::string::npos) << e;
-  EXPECT_NE(refusal("boot:init").find("allowed: "), std::string::npos);
+  EXPECT_NE(test::knob_refusal("boot:init").find("allowed: "), std::string::npos);
   EXPECT_EQ(knob_kind_of("boot:isolcpus").phase, ApplyPhase::kBoot);
   EXPECT_TRUE(make_knob("boot:isolcpus")->takes_effect_at_boot());
   EXPECT_FALSE(make_knob("thp:enabled")->takes_effect_at_boot());

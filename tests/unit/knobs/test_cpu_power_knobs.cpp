@@ -60,15 +60,6 @@ void put(const std::string& name, const std::string& path, const std::string& by
   ::chmod(p.c_str(), st.st_mode & 07777);
 }
 
-std::string refusal(const std::string& address) {
-  try {
-    make_knob(address);
-  } catch (const InputError& e) {
-    return e.what();
-  }
-  return "<accepted>";
-}
-
 std::string raw_of(const Knob& k, const Host& h) {
   ReadResult r = k.read_raw(h);
   EXPECT_TRUE(r.ok) << r.error;
@@ -87,32 +78,32 @@ TEST(CpuPowerKnobs, AddressGrammar) {
   EXPECT_EQ(make_knob("cpuidle:0:max_latency_us")->kind(), "cpuidle");
   EXPECT_EQ(make_knob("epb:0")->kind(), "epb");
 
-  EXPECT_EQ(refusal("cpufreq:3,0-2:governor"),
+  EXPECT_EQ(test::knob_refusal("cpufreq:3,0-2:governor"),
             "bad knob address 'cpufreq:3,0-2:governor': cpulist '3,0-2' is not canonical (write '0-3')");
-  EXPECT_EQ(refusal("cpufreq:0-1,1:governor"),
+  EXPECT_EQ(test::knob_refusal("cpufreq:0-1,1:governor"),
             "bad knob address 'cpufreq:0-1,1:governor': cpulist '0-1,1' is not canonical (write '0-1')");
-  EXPECT_EQ(refusal("cpufreq::governor"), "bad knob address 'cpufreq::governor': the cpulist is empty");
-  EXPECT_EQ(refusal("cpufreq:0-3:scaling_governor"),
+  EXPECT_EQ(test::knob_refusal("cpufreq::governor"), "bad knob address 'cpufreq::governor': the cpulist is empty");
+  EXPECT_EQ(test::knob_refusal("cpufreq:0-3:scaling_governor"),
             "bad knob address 'cpufreq:0-3:scaling_governor': 'scaling_governor' is not a cpufreq setting (allowed: "
             "governor, epp, min_freq, max_freq)");
-  EXPECT_EQ(refusal("cpufreq:0"),
+  EXPECT_EQ(test::knob_refusal("cpufreq:0"),
             "bad knob address 'cpufreq:0': expected cpufreq:<cpulist>:{governor,epp,min_freq,max_freq}, e.g. "
             "cpufreq:0-3,8:governor");
-  EXPECT_EQ(refusal("cpufreq:../../x:governor").rfind("bad knob address 'cpufreq:../../x:governor': ", 0), 0u);
-  EXPECT_EQ(refusal("cpufreq:all:governor").rfind("bad knob address 'cpufreq:all:governor': ", 0), 0u);
-  EXPECT_EQ(refusal("pstate:turbo"),
+  EXPECT_EQ(test::knob_refusal("cpufreq:../../x:governor").rfind("bad knob address 'cpufreq:../../x:governor': ", 0), 0u);
+  EXPECT_EQ(test::knob_refusal("cpufreq:all:governor").rfind("bad knob address 'cpufreq:all:governor': ", 0), 0u);
+  EXPECT_EQ(test::knob_refusal("pstate:turbo"),
             "bad knob address 'pstate:turbo': 'turbo' is not an intel_pstate setting (allowed: no_turbo, "
             "min_perf_pct, max_perf_pct)");
-  EXPECT_EQ(refusal("pstate:../status").rfind("bad knob address 'pstate:../status': '../status' is not", 0), 0u);
-  EXPECT_EQ(refusal("pstate:"),
+  EXPECT_EQ(test::knob_refusal("pstate:../status").rfind("bad knob address 'pstate:../status': '../status' is not", 0), 0u);
+  EXPECT_EQ(test::knob_refusal("pstate:"),
             "bad knob address 'pstate:': expected pstate:{no_turbo,min_perf_pct,max_perf_pct}, e.g. pstate:no_turbo");
-  EXPECT_EQ(refusal("cpuidle:0-1:max_latency"),
+  EXPECT_EQ(test::knob_refusal("cpuidle:0-1:max_latency"),
             "bad knob address 'cpuidle:0-1:max_latency': 'max_latency' is not a cpuidle setting (allowed: "
             "max_latency_us)");
-  EXPECT_EQ(refusal("cpuidle:1-0:max_latency_us").rfind("bad knob address 'cpuidle:1-0:max_latency_us': ", 0), 0u);
-  EXPECT_EQ(refusal("epb:"), "bad knob address 'epb:': expected epb:<cpulist>, e.g. epb:0-3,8");
-  EXPECT_EQ(refusal("epb:0:x"), "bad knob address 'epb:0:x': expected epb:<cpulist>, e.g. epb:0-3,8");
-  EXPECT_EQ(refusal("epb:8,0"), "bad knob address 'epb:8,0': cpulist '8,0' is not canonical (write '0,8')");
+  EXPECT_EQ(test::knob_refusal("cpuidle:1-0:max_latency_us").rfind("bad knob address 'cpuidle:1-0:max_latency_us': ", 0), 0u);
+  EXPECT_EQ(test::knob_refusal("epb:"), "bad knob address 'epb:': expected epb:<cpulist>, e.g. epb:0-3,8");
+  EXPECT_EQ(test::knob_refusal("epb:0:x"), "bad knob address 'epb:0:x': expected epb:<cpulist>, e.g. epb:0-3,8");
+  EXPECT_EQ(test::knob_refusal("epb:8,0"), "bad knob address 'epb:8,0': cpulist '8,0' is not canonical (write '0,8')");
 }
 
 TEST(CpuPowerKnobs, KindsAreRegistered) {

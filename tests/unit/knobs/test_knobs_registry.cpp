@@ -14,15 +14,6 @@ namespace tunectl {
 namespace {
 using test::TempTree;
 
-std::string refusal(const std::string& address) {
-  try {
-    make_knob(address);
-  } catch (const InputError& e) {
-    return e.what();
-  }
-  return "<accepted>";
-}
-
 const char* kKinds =
     "(known kinds: sysctl:, thp:, irq:, rps:, rps_flow:, xps:, ethtool:, cgroup:, cgroup_dir:, cpufreq:, pstate:, "
     "cpuidle:, epb:, boot:)";
@@ -64,11 +55,11 @@ TEST(KnobRegistry, HostileAddresses) {
       {std::string("sysctl:vm.swappiness\0x", 22), "bad knob address 'sysctl:vm.swappiness\\x00x': contains a control character"},
       {"sysctl:vm.swappiness\n", "bad knob address 'sysctl:vm.swappiness\\x0a': contains a control character"},
   };
-  for (const auto& c : cases) EXPECT_EQ(refusal(c.address), c.message) << c.address;
+  for (const auto& c : cases) EXPECT_EQ(test::knob_refusal(c.address), c.message) << c.address;
   // Outside the allowlist, even though the file exists.
-  const std::string core = refusal("sysctl:kernel.core_pattern");
+  const std::string core = test::knob_refusal("sysctl:kernel.core_pattern");
   EXPECT_EQ(core.rfind("bad knob address 'sysctl:kernel.core_pattern': sysctl 'kernel.core_pattern' is not managed by tunectl (allowed: net.ipv4.tcp_keepalive_time, ", 0), 0u) << core;
-  EXPECT_NE(refusal("sysctl:kernel.modprobe").find("is not managed by tunectl"), std::string::npos);
+  EXPECT_NE(test::knob_refusal("sysctl:kernel.modprobe").find("is not managed by tunectl"), std::string::npos);
 }
 
 TEST(KnobRegistry, AcceptsEveryDocumentedShape) {

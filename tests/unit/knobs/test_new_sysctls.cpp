@@ -19,15 +19,6 @@ std::string invalid(const std::string& address, const std::string& value) {
   return make_knob(address)->validate(value).value_or("<valid>");
 }
 
-std::string refusal(const std::string& address) {
-  try {
-    make_knob(address);
-  } catch (const InputError& e) {
-    return e.what();
-  }
-  return "<accepted>";
-}
-
 TEST(NewSysctls, RangesAndUnits) {
   EXPECT_EQ(invalid("sysctl:net.ipv4.tcp_mtu_probing", "2"), "<valid>");
   EXPECT_EQ(invalid("sysctl:net.ipv4.tcp_mtu_probing", "3"), "must be 0..2, got 3");
@@ -188,26 +179,26 @@ TEST(NewSysctls, EveryNewKnobPlansOnEveryFixtureTree) {
 }
 
 TEST(NewSysctls, UnknownNamesSuggestTheClosest) {
-  EXPECT_EQ(refusal("sysctl:vm.swapiness")
+  EXPECT_EQ(test::knob_refusal("sysctl:vm.swapiness")
                 .rfind("bad knob address 'sysctl:vm.swapiness': sysctl 'vm.swapiness' is not managed by tunectl; "
                        "did you mean 'vm.swappiness'? (allowed: ", 0),
             0u);
-  EXPECT_NE(refusal("sysctl:fs.file_max").find("did you mean 'fs.file-max'?"), std::string::npos);
-  EXPECT_NE(refusal("sysctl:net.ipv4.tcp_congestion_contrl").find("did you mean 'net.ipv4.tcp_congestion_control'?"),
+  EXPECT_NE(test::knob_refusal("sysctl:fs.file_max").find("did you mean 'fs.file-max'?"), std::string::npos);
+  EXPECT_NE(test::knob_refusal("sysctl:net.ipv4.tcp_congestion_contrl").find("did you mean 'net.ipv4.tcp_congestion_control'?"),
             std::string::npos);
   // The right name under the wrong prefix.
-  EXPECT_NE(refusal("sysctl:net.core.tcp_fin_timeout").find("did you mean 'net.ipv4.tcp_fin_timeout'?"),
+  EXPECT_NE(test::knob_refusal("sysctl:net.core.tcp_fin_timeout").find("did you mean 'net.ipv4.tcp_fin_timeout'?"),
             std::string::npos);
-  EXPECT_NE(refusal("sysctl:net.nf_conntrack_max").find("did you mean 'net.netfilter.nf_conntrack_max'?"),
+  EXPECT_NE(test::knob_refusal("sysctl:net.nf_conntrack_max").find("did you mean 'net.netfilter.nf_conntrack_max'?"),
             std::string::npos);
   // Nothing close: no guess.
-  EXPECT_EQ(refusal("sysctl:kernel.core_pattern").find("did you mean"), std::string::npos);
-  EXPECT_EQ(refusal("sysctl:vm.dirty_bytes").find("did you mean"), std::string::npos);
+  EXPECT_EQ(test::knob_refusal("sysctl:kernel.core_pattern").find("did you mean"), std::string::npos);
+  EXPECT_EQ(test::knob_refusal("sysctl:vm.dirty_bytes").find("did you mean"), std::string::npos);
   // Kind prefixes too.
-  EXPECT_NE(refusal("sysctll:vm.swappiness").find("unknown knob 'sysctll:vm.swappiness'; did you mean 'sysctl:'? "
+  EXPECT_NE(test::knob_refusal("sysctll:vm.swappiness").find("unknown knob 'sysctll:vm.swappiness'; did you mean 'sysctl:'? "
                                                   "(known kinds: sysctl:, "),
             std::string::npos);
-  EXPECT_EQ(refusal("file:/etc/passwd").find("did you mean"), std::string::npos);
+  EXPECT_EQ(test::knob_refusal("file:/etc/passwd").find("did you mean"), std::string::npos);
 
   // A profile gets the hint with the pointer of the setting.
   TempTree t;
