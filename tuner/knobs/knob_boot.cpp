@@ -5,6 +5,7 @@
 // After a transaction writes or restores any of them, the boot loader's configuration is
 // regenerated once (update-grub, grub-mkconfig or kernel-install), on the live host only.
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <map>
 #include <set>
