@@ -1,6 +1,7 @@
 #include "tests/unit/test_helpers.h"
 
 #include "core/errors.h"
+#include "tuner/apply/state_lock.h"
 #include "tuner/knobs/knob.h"
 
 #include <fcntl.h>
@@ -158,6 +159,24 @@ std::string knob_refusal(const std::string& address) {
     return e.what();
   }
   return "<accepted>";
+}
+
+Transaction apply_changes(const Host& host, const std::string& state, const std::vector<Change>& changes) {
+  Plan p;
+  p.profile = "unit";
+  p.changes = changes;
+  StateLock lock = StateLock::acquire(state, true);
+  return apply_plan(host, p, state);
+}
+
+std::vector<Transaction> roll_back(const std::string& root, const std::string& state, bool force,
+                                   std::optional<std::string> to) {
+  RollbackRequest req;
+  req.root = root;
+  req.state_dir = state;
+  req.force = force;
+  req.to = std::move(to);
+  return rollback(req);
 }
 
 Change change_to(const std::string& knob, const std::string& value) {

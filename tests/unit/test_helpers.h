@@ -5,6 +5,7 @@
 #include <map>
 #include <string>
 
+#include "tuner/apply/transaction.h"
 #include "tuner/plan/plan.h"
 
 namespace tunectl::test {
@@ -21,6 +22,13 @@ Change change_to(const std::string& knob, const std::string& value);
 
 // What make_knob says when it refuses `address` (InputError's message), or "<accepted>".
 std::string knob_refusal(const std::string& address);
+
+// Applies `changes` (a plan of profile "unit") to `host` with `state` as the state dir, holding
+// the state lock as the CLI does.
+Transaction apply_changes(const Host& host, const std::string& state, const std::vector<Change>& changes);
+// `tunectl rollback [--force] [--to ID]` on `root` with `state` as the state dir.
+std::vector<Transaction> roll_back(const std::string& root, const std::string& state, bool force = false,
+                                   std::optional<std::string> to = std::nullopt);
 
 // Calls `fn`, which reads the FIFO at `fifo`, on another thread and waits at most `limit`. False
 // when `fn` was still blocked (the FIFO then gets a writer so that `fn` ends and the test does not

@@ -39,19 +39,8 @@ struct BootTree : ::testing::Test {
   std::string file(const std::string& rel) { return tmp.read("metal-2s-mlx5-k8s/" + rel); }
   bool exists(const std::string& rel) { return std::filesystem::exists(root + "/" + rel); }
 
-  Transaction apply(const std::vector<Change>& changes) {
-    Plan p;
-    p.profile = "unit";
-    p.changes = changes;
-    StateLock lock = StateLock::acquire(state, true);
-    return apply_plan(host, p, state);
-  }
-  std::vector<Transaction> roll_back() {
-    RollbackRequest req;
-    req.root = root;
-    req.state_dir = state;
-    return rollback(req);
-  }
+  Transaction apply(const std::vector<Change>& changes) { return test::apply_changes(host, state, changes); }
+  std::vector<Transaction> roll_back() { return test::roll_back(root, state); }
 };
 
 TEST_F(BootTree, ApplyWritesTheDropInOnceAndRollbackRemovesIt) {

@@ -34,25 +34,14 @@ struct KnobIdentity : ::testing::Test {
   KnobIdentity() { tmp.write("vm/" + std::string(kBootId), kBootA, 0444); }
   std::string file(const std::string& rel) { return tmp.read("vm/" + rel); }
 
-  Transaction apply(const std::vector<Change>& changes) {
-    Plan p;
-    p.profile = "unit";
-    p.changes = changes;
-    StateLock lock = StateLock::acquire(state, true);
-    return apply_plan(host, p, state);
-  }
+  Transaction apply(const std::vector<Change>& changes) { return test::apply_changes(host, state, changes); }
   // The whole plan: a sysctl, an IRQ and an interface knob.
   Transaction apply_sample() {
     return apply({change_to("sysctl:net.ipv4.tcp_fin_timeout", "30"), change_to("irq:38:affinity", "0"),
                   change_to("rps:eth0:rx-0", "0-1")});
   }
   std::vector<Transaction> roll_back(bool force, std::optional<std::string> to = std::nullopt) {
-    RollbackRequest req;
-    req.root = root;
-    req.state_dir = state;
-    req.force = force;
-    req.to = to;
-    return rollback(req);
+    return test::roll_back(root, state, force, to);
   }
   // The refusal's message; "" when rollback did not throw TransactionError.
   std::string refusal(bool force = false) {
