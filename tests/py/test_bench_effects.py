@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 import tunectl
 
-from conftest import TUNECTL_BIN, is_root, run_cli
+from conftest import TUNECTL_BIN, assert_known_effect, is_root, run_cli
 
 CPU_CGROUP_MOUNT = Path("/sys/fs/cgroup/cpu")
 THP_ENABLED = Path("/sys/kernel/mm/transparent_hugepage/enabled")
@@ -69,9 +69,7 @@ def test_thp_pointer_chase_is_improved_and_confirmed_in_smaps(tmp_path):
     c = tunectl.compare(one_metric(r, "ns_per_access_4k", "ns_per_access"),
                         one_metric(r, "ns_per_access_thp", "ns_per_access"),
                         noise_file=str(tmp_path / "noise.json"))
-    assert c.verdict("ns_per_access") == "improved", c.to_dict()
-    (row,) = c.to_dict()["metrics"]
-    assert row["ratio"] < 1
+    assert_known_effect(c, "ns_per_access", "improved")
 
 
 # --- (b) a 30% CPU quota ---------------------------------------------------------------------------

@@ -18,6 +18,8 @@ import pytest
 
 import tunectl
 
+from conftest import assert_known_effect
+
 AA_TRIALS = 5
 FAST = {"duration": 0.2}
 
@@ -42,10 +44,9 @@ def test_known_effect_is_detected(tmp_path):
     a, b = tunectl.bench_ab("tcp_rr", {"duration": 0.1, "msg_size": 64},
                             {"duration": 0.1, "msg_size": 1 << 20}, reps=8, warmup=1)
     cmp_ = tunectl.compare(a, b, noise_file=str(tmp_path / "none.json"))
-    detail = cmp_.to_json()
-    assert cmp_.verdict("rtt_p50_us") == "regressed", detail
-    assert cmp_.verdict("tps") == "regressed", detail
-    assert cmp_.regressed
+    assert_known_effect(cmp_, "rtt_p50_us", "regressed")
+    assert_known_effect(cmp_, "tps", "regressed")
+    assert cmp_.regressed == (cmp_.to_dict()["too_disturbed"] is None)
 
 
 def test_python_result_objects_mirror_the_json():
