@@ -34,7 +34,9 @@ int run_probe(const std::vector<std::string>& args) {
   po::variables_map vm;
   if (!parse_options("probe",
                      "[--root DIR] [--json] [--only AREAS] [--irq-counts sparse|full]\n\n--json prints schema " +
-                         std::string(kSnapshotSchema) + " (docs/snapshot.md).",
+                         std::string(kSnapshotSchema) +
+                         " (docs/snapshot.md).\nAreas, and the files of many IRQs, are read on up to 8 threads; "
+                         "TUNECTL_PROBE_THREADS=N\nsets how many (1: one thread). The output is the same either way.",
                      opts, args, vm))
     return 0;
   const std::string counts = vm["irq-counts"].as<std::string>();

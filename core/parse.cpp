@@ -4,7 +4,6 @@
 #include <cctype>
 #include <cerrno>
 #include <cstdlib>
-#include <set>
 #include <sstream>
 
 namespace tunectl {
@@ -40,7 +39,10 @@ std::optional<int64_t> parse_int(const std::string& s) {
 Parsed<CpuSet> parse_cpulist(const std::string& text) {
   using P = Parsed<CpuSet>;
   const std::string t = trim(text);
-  std::set<int> cpus;
+  // Ascending items (what the kernel writes) are appended; once one is not, every CPU is marked in
+  // a table instead, which also bounds the memory of a list that repeats one range many times.
+  CpuSet cpus;
+  std::vector<char> marked;
   if (t.empty()) return P::of({});
   size_t i = 0;
   while (i <= t.size()) {
@@ -54,10 +56,23 @@ Parsed<CpuSet> parse_cpulist(const std::string& text) {
     if (!lo || !hi) return P::fail("bad cpulist '" + t + "': '" + item + "' is not a CPU or range");
     if (*lo < 0 || *hi >= kMaxCpus) return P::fail("bad cpulist '" + t + "': CPU out of range");
     if (*hi < *lo) return P::fail("bad cpulist '" + t + "': range '" + item + "' is backwards");
-    for (int64_t c = *lo; c <= *hi; ++c) cpus.insert(static_cast<int>(c));
+    if (marked.empty() && (cpus.empty() || *lo > cpus.back())) {
+      for (int64_t c = *lo; c <= *hi; ++c) cpus.push_back(static_cast<int>(c));
+    } else {
+      if (marked.empty()) {
+        marked.assign(kMaxCpus, 0);
+        for (int c : cpus) marked[static_cast<size_t>(c)] = 1;
+      }
+      std::fill(marked.begin() + *lo, marked.begin() + *hi + 1, 1);
+    }
     i = j + 1;
   }
-  return P::of(CpuSet(cpus.begin(), cpus.end()));
+  if (!marked.empty()) {
+    cpus.clear();
+    for (int c = 0; c < kMaxCpus; ++c)
+      if (marked[static_cast<size_t>(c)]) cpus.push_back(c);
+  }
+  return P::of(std::move(cpus));
 }
 
 std::string format_cpulist(const CpuSet& in) {

@@ -5,6 +5,7 @@
 
 #include "core/errors.h"
 #include "core/host_dir.h"
+#include "core/parallel_chunks.h"
 #include "core/parse.h"
 #include "core/read_field.h"
 
@@ -65,86 +66,139 @@ std::optional<CpuSet> cpu_list_hint(const Host& host, const std::string& path) {
   return read_cpulist_field(host, path, not_ours, Presence::kOptional);
 }
 
+// A chunk's reads of many IRQs reuse one buffer for per_cpu_count and one for its numbers.
+struct Scratch {
+  std::vector<uint64_t> per_cpu;
+  ReadResult count_file;
+};
+
+// Which per_cpu_count entries become count columns: fixed by the first IRQ whose counts parse.
+struct CountColumns {
+  bool known = false;
+  std::vector<int> cpus;         // Irqs::count_cpus
+  std::vector<size_t> index_of;  // index_of[k] = position of cpus[k] in per_cpu_count
+};
+
 // /sys/kernel/irq/N (kernels with SPARSE_IRQ, 4.17+). per_cpu_count has one entry per possible
 // CPU; columns are the online CPUs, like /proc/interrupts, so counts are picked by CPU number.
-std::vector<Descriptor> read_sysfs_descriptors(const Host& host, const std::vector<std::string>& dirs,
-                                               std::vector<int>& count_cpus, ProbeErrors& errors) {
-  const HostDir sys_irq = host.open_dir("/sys/kernel/irq");
-  const auto possible = cpu_list_hint(host, "/sys/devices/system/cpu/possible");
-  const auto online = cpu_list_hint(host, "/sys/devices/system/cpu/online");
-  std::vector<Descriptor> out;
-  out.reserve(dirs.size());
-  // index_of[k] = position of count_cpus[k] in per_cpu_count; computed once from the first IRQ.
-  std::vector<size_t> index_of;
-  bool columns_known = false;
-  std::vector<uint64_t> per_cpu;
-  ReadResult count_file;  // one buffer for every IRQ's per_cpu_count
-  for (const auto& d : dirs) {
+class SysfsDescriptors {
+ public:
+  explicit SysfsDescriptors(const Host& host)
+      : sys_irq_(host.open_dir("/sys/kernel/irq")),
+        possible_(cpu_list_hint(host, "/sys/devices/system/cpu/possible")),
+        online_(cpu_list_hint(host, "/sys/devices/system/cpu/online")) {}
+
+  bool columns_known() const { return columns_.known; }
+  std::vector<int>& count_cpus() { return columns_.cpus; }
+
+  // IRQ directory `d`; nullopt when it is not an IRQ or /proc/interrupts would not list it. Fixes
+  // the columns at the first IRQ whose counts parse: until then calls must not run concurrently.
+  std::optional<Descriptor> read(const std::string& d, Scratch& scratch, ProbeErrors& errors) {
     auto n = parse_int(d);
-    if (!n || *n < 0) continue;
-    const HostDir dir = sys_irq.dir(d);
-    const std::string base = dir.path();
+    if (!n || *n < 0) return std::nullopt;
+    const HostDir dir = sys_irq_.dir(d);
     Descriptor desc;
     desc.irq = static_cast<int>(*n);
     desc.name = read_field(dir, "actions", errors, Presence::kOptional).value_or("");
     desc.chip = read_field(dir, "chip_name", errors, Presence::kOptional).value_or("");
     desc.hwirq = read_field(dir, "hwirq", errors, Presence::kOptional);
     desc.type = read_field(dir, "type", errors, Presence::kOptional);
-    bool counts_ok = false;
-    dir.read("per_cpu_count", count_file);
-    if (!count_file.ok) {
-      if (count_file.err != ENOENT) errors.push_back(count_file.error);
-    } else if (parse_count_list(count_file.data, per_cpu)) {
-      counts_ok = true;
-    } else {
-      // What the fast parse refused, parsed the careful way to say exactly what is wrong.
-      const std::optional<std::string> text = trim(count_file.data);
-      per_cpu.clear();
-      counts_ok = true;
-      size_t pos = 0;
-      while (pos <= text->size()) {
-        size_t comma = text->find(',', pos);
-        if (comma == std::string::npos) comma = text->size();
-        auto v = parse_int(text->substr(pos, comma - pos));
-        if (!v || *v < 0) {
-          errors.push_back(base + "/per_cpu_count: bad count '" + text->substr(pos, comma - pos) + "'");
-          counts_ok = false;
-          break;
-        }
-        per_cpu.push_back(static_cast<uint64_t>(*v));
-        pos = comma + 1;
-      }
-    }
-    if (counts_ok && !columns_known) {
-      columns_known = true;
-      // possible CPUs name the entries; without a matching list, entry i is CPU i.
-      std::vector<int> entry_cpu;
-      if (possible && possible->size() == per_cpu.size())
-        entry_cpu = *possible;
-      else
-        for (size_t i = 0; i < per_cpu.size(); ++i) entry_cpu.push_back(static_cast<int>(i));
-      for (size_t i = 0; i < entry_cpu.size(); ++i) {
-        bool is_online = !online || std::binary_search(online->begin(), online->end(), entry_cpu[i]);
-        if (!is_online) continue;
-        count_cpus.push_back(entry_cpu[i]);
-        index_of.push_back(i);
-      }
-    }
-    if (counts_ok) {
+    if (read_counts(dir, scratch, errors)) {
+      if (!columns_.known) fix_columns(scratch.per_cpu.size());
+      const std::vector<size_t>& index_of = columns_.index_of;
       const size_t needed = index_of.empty() ? 0 : index_of.back() + 1;
-      if (per_cpu.size() < needed) {
-        errors.push_back(base + "/per_cpu_count: " + std::to_string(per_cpu.size()) + " entries, expected " +
-                         std::to_string(needed));
+      if (scratch.per_cpu.size() < needed) {
+        errors.push_back(dir.full("per_cpu_count") + ": " + std::to_string(scratch.per_cpu.size()) +
+                         " entries, expected " + std::to_string(needed));
       } else {
         desc.counts.columns = index_of.size();
         for (size_t k = 0; k < index_of.size(); ++k)
-          if (const uint64_t c = per_cpu[index_of[k]]) desc.counts.nonzero.push_back({static_cast<uint32_t>(k), c});
+          if (const uint64_t c = scratch.per_cpu[index_of[k]])
+            desc.counts.nonzero.push_back({static_cast<uint32_t>(k), c});
       }
     }
     // /proc/interrupts lists only IRQs with a handler or with counts; do the same.
-    if (desc.name.empty() && desc.counts.nonzero.empty()) continue;
-    out.push_back(std::move(desc));
+    if (desc.name.empty() && desc.counts.nonzero.empty()) return std::nullopt;
+    return desc;
   }
+
+ private:
+  // per_cpu_count into scratch.per_cpu; false when missing or bad (a bad one is an error).
+  static bool read_counts(const HostDir& dir, Scratch& scratch, ProbeErrors& errors) {
+    dir.read("per_cpu_count", scratch.count_file);
+    const ReadResult& file = scratch.count_file;
+    if (!file.ok) {
+      if (file.err != ENOENT) errors.push_back(file.error);
+      return false;
+    }
+    if (parse_count_list(file.data, scratch.per_cpu)) return true;
+    // What the fast parse refused, parsed the careful way to say exactly what is wrong.
+    const std::string text = trim(file.data);
+    scratch.per_cpu.clear();
+    size_t pos = 0;
+    while (pos <= text.size()) {
+      size_t comma = text.find(',', pos);
+      if (comma == std::string::npos) comma = text.size();
+      auto v = parse_int(text.substr(pos, comma - pos));
+      if (!v || *v < 0) {
+        errors.push_back(dir.full("per_cpu_count") + ": bad count '" + text.substr(pos, comma - pos) + "'");
+        return false;
+      }
+      scratch.per_cpu.push_back(static_cast<uint64_t>(*v));
+      pos = comma + 1;
+    }
+    return true;
+  }
+
+  // possible CPUs name the entries; without a matching list, entry i is CPU i.
+  void fix_columns(size_t entries) {
+    columns_.known = true;
+    std::vector<int> entry_cpu;
+    if (possible_ && possible_->size() == entries)
+      entry_cpu = *possible_;
+    else
+      for (size_t i = 0; i < entries; ++i) entry_cpu.push_back(static_cast<int>(i));
+    for (size_t i = 0; i < entry_cpu.size(); ++i) {
+      if (online_ && !std::binary_search(online_->begin(), online_->end(), entry_cpu[i])) continue;
+      columns_.cpus.push_back(entry_cpu[i]);
+      columns_.index_of.push_back(i);
+    }
+  }
+
+  const HostDir sys_irq_;
+  const std::optional<CpuSet> possible_, online_;
+  CountColumns columns_;
+};
+
+// Below this many IRQs per thread a thread costs more than it saves.
+constexpr size_t kIrqsPerChunk = 256;
+
+// Every IRQ directory's descriptor, in `dirs` order. The IRQs up to the one that fixes the count
+// columns are read here; the rest in parallel chunks whose rows and errors are joined in order.
+std::vector<Descriptor> read_sysfs_descriptors(const Host& host, const std::vector<std::string>& dirs,
+                                               std::vector<int>& count_cpus, ProbeErrors& errors) {
+  SysfsDescriptors reader(host);
+  std::vector<Descriptor> out;
+  out.reserve(dirs.size());
+  Scratch scratch;
+  size_t first = 0;
+  for (; first < dirs.size() && !reader.columns_known(); ++first)
+    if (auto d = reader.read(dirs[first], scratch, errors)) out.push_back(std::move(*d));
+
+  const size_t rest = dirs.size() - first;
+  const size_t chunks = chunk_count(rest, kIrqsPerChunk);
+  std::vector<std::vector<Descriptor>> rows(chunks);
+  std::vector<ProbeErrors> chunk_errors(chunks);
+  run_chunks(rest, chunks, [&](size_t k, size_t begin, size_t end) {
+    Scratch mine;
+    for (size_t i = begin; i < end; ++i)
+      if (auto d = reader.read(dirs[first + i], mine, chunk_errors[k])) rows[k].push_back(std::move(*d));
+  });
+  for (size_t k = 0; k < chunks; ++k) {
+    std::move(rows[k].begin(), rows[k].end(), std::back_inserter(out));
+    errors.insert(errors.end(), chunk_errors[k].begin(), chunk_errors[k].end());
+  }
+  count_cpus = std::move(reader.count_cpus());
   return out;
 }
 
@@ -207,6 +261,28 @@ std::optional<std::string> managed_reason(const HostDir* debug_irqs, const HostD
   return std::nullopt;
 }
 
+// The IRQ's row: its descriptor and the affinity, node and manageability of /proc/irq/N.
+IrqInfo with_proc_files(Descriptor&& d, const HostDir& proc_irq, const HostDir* debug, ProbeErrors& errors) {
+  IrqInfo info;
+  info.irq = d.irq;
+  info.name = std::move(d.name);
+  info.chip = std::move(d.chip);
+  info.hwirq = std::move(d.hwirq);
+  info.type = std::move(d.type);
+  info.counts = std::move(d.counts);
+  const HostDir dir = proc_irq.dir(std::to_string(d.irq));
+  if (dir.ok()) {
+    info.affinity = read_cpus(dir, "smp_affinity_list", "smp_affinity", errors);
+    info.effective_affinity = read_cpus(dir, "effective_affinity_list", "effective_affinity", errors);
+    info.affinity_hint = read_mask(dir, "affinity_hint", errors);
+    if (auto node = read_int_field(dir, "node", errors, Presence::kOptional); node && *node >= 0)
+      info.node = static_cast<int>(*node);  // -1: no node
+  }
+  info.managed_reason = managed_reason(debug, dir, d.irq);
+  info.managed = info.managed_reason.has_value();
+  return info;
+}
+
 }  // namespace
 
 CpuCounts CpuCounts::from_dense(const std::vector<uint64_t>& dense) {
@@ -232,7 +308,7 @@ uint64_t CpuCounts::total() const {
 
 std::optional<std::string> irq_managed_reason(const Host& host, int irq) {
   const HostDir debug_irqs = host.open_dir("/sys/kernel/debug/irq/irqs");
-  return managed_reason(&debug_irqs, host.open_dir("/proc/irq/" + std::to_string(irq)), irq);
+  return managed_reason(debug_irqs.ok() ? &debug_irqs : nullptr, host.open_dir("/proc/irq/" + std::to_string(irq)), irq);
 }
 
 Irqs probe_irqs(const Host& host, ProbeErrors& errors) {
@@ -247,27 +323,14 @@ Irqs probe_irqs(const Host& host, ProbeErrors& errors) {
   std::vector<Descriptor> descs = sys_dirs.empty() ? read_proc_interrupts(host, out.count_cpus, errors)
                                                    : read_sysfs_descriptors(host, sys_dirs, out.count_cpus, errors);
 
-  out.irqs.reserve(descs.size());
-  for (auto& d : descs) {
-    IrqInfo info;
-    info.irq = d.irq;
-    info.name = std::move(d.name);
-    info.chip = std::move(d.chip);
-    info.hwirq = std::move(d.hwirq);
-    info.type = std::move(d.type);
-    info.counts = std::move(d.counts);
-    const HostDir dir = proc_irq.dir(std::to_string(d.irq));
-    if (dir.ok()) {
-      info.affinity = read_cpus(dir, "smp_affinity_list", "smp_affinity", errors);
-      info.effective_affinity = read_cpus(dir, "effective_affinity_list", "effective_affinity", errors);
-      info.affinity_hint = read_mask(dir, "affinity_hint", errors);
-      if (auto node = read_int_field(dir, "node", errors, Presence::kOptional); node && *node >= 0)
-        info.node = static_cast<int>(*node);  // -1: no node
-    }
-    info.managed_reason = managed_reason(debug, dir, d.irq);
-    info.managed = info.managed_reason.has_value();
-    out.irqs.push_back(std::move(info));
-  }
+  // /proc/irq/N's files for each, in parallel chunks joined in order like the descriptors.
+  const size_t chunks = chunk_count(descs.size(), kIrqsPerChunk);
+  std::vector<ProbeErrors> chunk_errors(chunks);
+  out.irqs.resize(descs.size());
+  run_chunks(descs.size(), chunks, [&](size_t k, size_t begin, size_t end) {
+    for (size_t i = begin; i < end; ++i) out.irqs[i] = with_proc_files(std::move(descs[i]), proc_irq, debug, chunk_errors[k]);
+  });
+  for (const ProbeErrors& e : chunk_errors) errors.insert(errors.end(), e.begin(), e.end());
   return out;
 }
 

@@ -3,23 +3,68 @@
 #include "probes/snapshot.h"
 
 #include <exception>
+#include <future>
+#include <optional>
 #include <set>
 
 #include "core/clock.h"
 #include "core/errors.h"
+#include "core/parallel_chunks.h"
 #include "probes/probe_area.h"
 
 namespace tunectl {
 namespace {
 
+// One area's probe on its own: its problems, and why it is unavailable when it threw.
+struct AreaOutcome {
+  ProbeErrors errors;
+  std::optional<std::string> unavailable;
+};
+
 // Runs one area's probe; an exception becomes "<area>_unavailable" instead of aborting the snapshot.
-void guarded(const Host& host, const ProbeArea& area, Snapshot& s) {
+AreaOutcome guarded(const Host& host, const ProbeArea& area, Snapshot& s) {
+  AreaOutcome out;
   try {
-    area.probe(host, s, s.errors[area.name]);
+    area.probe(host, s, out.errors);
   } catch (const std::exception& e) {
-    s.unavailable[area.name] = e.what();
+    out.unavailable = e.what();
   }
-  if (s.errors[area.name].empty()) s.errors.erase(area.name);
+  return out;
+}
+
+// The areas in `run`, concurrently: a large host's snapshot is mostly waiting on thousands of small
+// kernel files, and the areas share nothing but their declared inputs. Each area writes only its
+// own Snapshot members, so it waits for the areas it reads (ProbeArea::inputs, earlier in the
+// registry) and no others; outcomes are merged in registry order, so the result never depends on
+// scheduling. With one worker allowed (TUNECTL_PROBE_THREADS=1) they run one after another.
+void probe_areas_of(const Host& host, const std::set<std::string>& run, Snapshot& s) {
+  const auto& areas = probe_areas();
+  std::vector<AreaOutcome> outcomes(areas.size());
+  std::vector<std::shared_future<void>> done(areas.size());
+  const bool concurrent = worker_cap() > 1;
+  try {
+    for (size_t i = 0; i < areas.size(); ++i) {
+      if (!run.count(areas[i].name)) continue;
+      auto task = [&, i] {
+        for (const auto& input : areas[i].inputs)
+          for (size_t j = 0; j < i; ++j)
+            if (areas[j].name == input && done[j].valid()) done[j].wait();
+        outcomes[i] = guarded(host, areas[i], s);
+      };
+      done[i] = std::async(concurrent ? std::launch::async : std::launch::deferred, task).share();
+      if (!concurrent) done[i].wait();
+    }
+  } catch (...) {  // no thread for the next area: the running ones still use `done` and `s`
+    for (auto& d : done)
+      if (d.valid()) d.wait();
+    throw;
+  }
+  for (size_t i = 0; i < areas.size(); ++i) {
+    if (!done[i].valid()) continue;
+    done[i].get();
+    if (outcomes[i].unavailable) s.unavailable[areas[i].name] = *outcomes[i].unavailable;
+    if (!outcomes[i].errors.empty()) s.errors[areas[i].name] = std::move(outcomes[i].errors);
+  }
 }
 
 // --only's names (or JSON keys) -> area names.
@@ -68,8 +113,7 @@ Snapshot take_snapshot_of(const Host& host, const std::vector<std::string>& area
   s.host.kernel = host.read_trimmed("/proc/sys/kernel/osrelease").value_or("");
   s.host.taken_at = utc_now_rfc3339();
 
-  for (const auto& area : probe_areas())
-    if (run.count(area.name)) guarded(host, area, s);
+  probe_areas_of(host, run, s);
 
   // The one cross-area step: each IRQ row names the NIC queue the NIC probe mapped it to.
   if (s.irqs && s.nics) annotate_irq_queues(*s.irqs, *s.nics);

@@ -43,7 +43,9 @@ void snapshot(benchmark::State& state, const std::string& root, const std::vecto
 void register_host(const std::string& name, const std::string& root) {
   auto reg = [&](const std::string& label, std::vector<std::string> only, Json to_json) {
     benchmark::RegisterBenchmark(label.c_str(), [=](benchmark::State& st) { snapshot(st, root, only, to_json); })
-        ->Unit(benchmark::kMillisecond);
+        ->Unit(benchmark::kMillisecond)
+        ->MeasureProcessCPUTime()  // the areas and IRQ chunks run on threads: all of their CPU time
+        ->UseRealTime();
   };
   reg("snapshot/" + name + "/all", {}, Json::kNone);
   reg("snapshot_json/" + name + "/all", {}, Json::kSparse);

@@ -84,6 +84,21 @@ LiveIrqs discover_live_irqs() {
   return out;
 }
 
+EnvVar::EnvVar(const char* name, const char* value) : name_(name) {
+  if (const char* old = std::getenv(name)) old_ = old;
+  if (value)
+    ::setenv(name, value, 1);
+  else
+    ::unsetenv(name);
+}
+
+EnvVar::~EnvVar() {
+  if (old_)
+    ::setenv(name_, old_->c_str(), 1);
+  else
+    ::unsetenv(name_);
+}
+
 TempTree::TempTree() {
   std::string tmpl = (fs::temp_directory_path() / "tunectl-test-XXXXXX").string();
   if (!::mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 
 #include "tuner/apply/transaction.h"
@@ -46,6 +47,19 @@ struct LiveIrqs {
   int managed = -1;
 };
 LiveIrqs discover_live_irqs();
+
+// An environment variable set (or, with nullptr, unset) for one scope; the old value comes back.
+class EnvVar {
+ public:
+  EnvVar(const char* name, const char* value);
+  ~EnvVar();
+  EnvVar(const EnvVar&) = delete;
+  EnvVar& operator=(const EnvVar&) = delete;
+
+ private:
+  const char* name_;
+  std::optional<std::string> old_;
+};
 
 // A fresh temporary directory removed (recursively) on destruction.
 class TempTree {

@@ -78,8 +78,8 @@ class IrqAffinityKnob : public Knob {
   }
 
   std::optional<std::string> not_settable(const Host& host) const override {
-    if (!host.is_dir(dir_)) return "IRQ " + dir_.substr(10) + " does not exist (" + dir_ + " missing)";
     ReadResult r = host.read(path_);
+    if (!r.ok && !host.is_dir(dir_)) return "IRQ " + dir_.substr(10) + " does not exist (" + dir_ + " missing)";
     if (!r.ok) return "cannot read " + r.error;
     if (auto why = irq_managed_reason(host, irq_)) return "managed IRQ: kernel refuses affinity changes: " + *why;
     return std::nullopt;

@@ -10,6 +10,27 @@ TEST(Cpulist, ParsesRangesAndSingles) {
   EXPECT_EQ(*p.value, (CpuSet{0, 1, 2, 3, 8, 10, 11}));
 }
 
+// A hand-written list may repeat or reorder CPUs; the set is the same, ascending and without repeats.
+TEST(Cpulist, UnorderedAndOverlappingItemsGiveTheSortedSet) {
+  auto p = parse_cpulist("8,0-3,2-4,3,65535,1");
+  ASSERT_TRUE(p.ok()) << p.error;
+  EXPECT_EQ(*p.value, (CpuSet{0, 1, 2, 3, 4, 8, 65535}));
+  auto same = parse_cpulist("0-2,2");
+  ASSERT_TRUE(same.ok()) << same.error;
+  EXPECT_EQ(*same.value, (CpuSet{0, 1, 2}));
+}
+
+// The largest list there is, repeated: the result stays one entry per CPU.
+TEST(Cpulist, RepeatedFullRangeStaysOneEntryPerCpu) {
+  std::string text = "0-65535";
+  for (int i = 0; i < 50; ++i) text += ",0-65535";
+  auto p = parse_cpulist(text);
+  ASSERT_TRUE(p.ok()) << p.error;
+  ASSERT_EQ(p.value->size(), 65536u);
+  EXPECT_EQ(p.value->front(), 0);
+  EXPECT_EQ(p.value->back(), 65535);
+}
+
 TEST(Cpulist, EmptyIsEmptySet) {
   auto p = parse_cpulist("\n");
   ASSERT_TRUE(p.ok());

@@ -2,12 +2,16 @@
 // same messages, same confinement as Host), sparse per-CPU counts in snapshot/2 and the full form,
 // snapshot/1 still read, and plans that probe only the areas their profile reads.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
+#include <algorithm>
+#include <filesystem>
 #include <map>
 #include <numeric>
 
 #include "core/errors.h"
 #include "core/host_dir.h"
+#include "core/parallel_chunks.h"
 #include "core/parse.h"
 #include "probes/snapshot.h"
 #include "tests/unit/test_helpers.h"
@@ -258,6 +262,92 @@ TEST(PlanAreas, PlansFromTheAreasEqualPlansFromEverything) {
     const Profile p = load_profile(name, {builtin_profile_dir()});
     EXPECT_EQ(json(make_plan(host, plan_snapshot(host, plan_areas(p)), p)), json(make_plan(host, all, p)));
   }
+}
+
+// --- Concurrent probing ----------------------------------------------------------------------------
+
+// The vm fixture plus `extra` IRQs from 1000 on (so that the IRQ probe splits them into chunks), with
+// a bad file in three of them (1100, 1500, 1700): their errors must come out in IRQ order whatever
+// the threads do. Few files per IRQ: creating files is most of this test's time.
+std::string many_irq_tree(const TempTree& t, int extra) {
+  const std::string root = t.copy_fixture("vm");
+  const std::string in_root = root.substr(t.path().size() + 1) + "/";  // TempTree::write is relative to t
+  for (int n = 1000; n < 1000 + extra; ++n) {
+    const std::string sys = in_root + "sys/kernel/irq/" + std::to_string(n) + "/";
+    const std::string proc = in_root + "proc/irq/" + std::to_string(n) + "/";
+    t.write(sys + "actions", "nvme0q" + std::to_string(n) + "\n");  // chip, hwirq, type: optional
+    t.write(sys + "per_cpu_count", n == 1100 ? "3,x\n" : std::to_string(n % 7) + ",1\n");
+    t.write(proc + "smp_affinity_list", n == 1500 ? "zz\n" : std::to_string(n % 2) + "\n");
+    if (n == 1700) t.write(proc + "node", "q\n");
+  }
+  // And 12 virtual interfaces, so that the NIC probe splits too; bad files in vt02 and vt09.
+  for (int i = 0; i < 12; ++i) {
+    const std::string name = (i < 10 ? "vt0" : "vt") + std::to_string(i);
+    const std::string dir = in_root + "sys/devices/virtual/net/" + name + "/";
+    t.write(dir + "ifindex", std::to_string(100 + i) + "\n");
+    t.write(dir + "mtu", i == 2 ? "x\n" : "1500\n");
+    t.write(dir + "queues/rx-0/rps_cpus", "1\n");
+    t.write(dir + "queues/tx-0/xps_cpus", i == 9 ? "zz\n" : "2\n");
+    t.symlink("../../devices/virtual/net/" + name, in_root + "sys/class/net/" + name);
+  }
+  return root;
+}
+
+json without_time(const Snapshot& s) {
+  json j = s;
+  j["host"].erase("taken_at");
+  return j;
+}
+
+TEST(ConcurrentProbe, ChunksAndAreasInParallelGiveTheSerialSnapshotByteForByte) {
+  TempTree t;
+  const Host host(many_irq_tree(t, 800));
+  json serial, parallel;
+  {
+    test::EnvVar one("TUNECTL_PROBE_THREADS", "1");
+    serial = without_time(take_snapshot(host));
+  }
+  {
+    test::EnvVar four("TUNECTL_PROBE_THREADS", "4");
+    ASSERT_EQ(chunk_count(800, 256), 3u);  // the IRQ probe really splits, and the NIC probe
+    ASSERT_EQ(chunk_count(16, 4), 4u);
+    parallel = without_time(take_snapshot(host));
+  }
+  EXPECT_TRUE(serial == parallel) << "what differs (JSON patch from serial to parallel): "
+                                   << json::diff(serial, parallel).dump();
+  EXPECT_GT(serial["irqs"].size(), 800u);
+
+  // The three bad files, reported in IRQ order (chunk order), each once.
+  const auto& errors = parallel["errors"]["irq"];
+  std::vector<size_t> at;
+  for (const char* what : {"/sys/kernel/irq/1100/per_cpu_count", "/proc/irq/1500/smp_affinity_list", "/proc/irq/1700/node"}) {
+    size_t found = errors.size(), hits = 0;
+    for (size_t i = 0; i < errors.size(); ++i)
+      if (errors[i].get<std::string>().find(what) != std::string::npos) found = i, ++hits;
+    EXPECT_EQ(hits, 1u) << what << " in " << errors.dump();
+    at.push_back(found);
+  }
+  EXPECT_TRUE(std::is_sorted(at.begin(), at.end())) << errors.dump();
+
+  const auto& nic_errors = parallel["errors"]["nic"];
+  ASSERT_EQ(nic_errors.size(), 2u) << nic_errors.dump();
+  EXPECT_NE(nic_errors[0].get<std::string>().find("/vt02/mtu"), std::string::npos) << nic_errors.dump();
+  EXPECT_NE(nic_errors[1].get<std::string>().find("/vt09/queues/tx-0/xps_cpus"), std::string::npos) << nic_errors.dump();
+  EXPECT_EQ(parallel["nics"].size(), 16u);  // the fixture's 4 and the 12
+}
+
+TEST(ConcurrentProbe, AnAreaThatThrowsIsUnavailableWithoutStoppingTheOthers) {
+  TempTree t;
+  const std::string root = t.copy_fixture("vm");
+  ::unlink((root + "/proc/interrupts").c_str());
+  std::filesystem::remove_all(root + "/sys/kernel/irq");  // the older-kernel path: /proc/interrupts, now missing
+  const Host host(root);
+  test::EnvVar four("TUNECTL_PROBE_THREADS", "4");
+  const Snapshot s = take_snapshot(host);
+  ASSERT_EQ(s.unavailable.count("irq"), 1u);
+  EXPECT_NE(s.unavailable.at("irq").find("/proc/interrupts"), std::string::npos) << s.unavailable.at("irq");
+  EXPECT_TRUE(s.topology && s.nics && s.thp && s.cgroups);  // nic ran after its failed input, without IRQs
+  for (const auto& nic : *s.nics) EXPECT_TRUE(nic.irqs.empty()) << nic.name;
 }
 
 }  // namespace

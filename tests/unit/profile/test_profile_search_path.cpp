@@ -37,29 +37,8 @@ struct ThreeDirs {
   std::vector<std::string> dirs() const { return profile_search_dirs(user, site, builtin); }
 };
 
-class EnvVar {
- public:
-  EnvVar(const char* name, const char* value) : name_(name) {
-    if (const char* old = std::getenv(name)) old_ = old;
-    if (value)
-      ::setenv(name, value, 1);
-    else
-      ::unsetenv(name);
-  }
-  ~EnvVar() {
-    if (old_)
-      ::setenv(name_, old_->c_str(), 1);
-    else
-      ::unsetenv(name_);
-  }
-
- private:
-  const char* name_;
-  std::optional<std::string> old_;
-};
-
 TEST(ProfileSearchPath, OptionThenSiteThenBuiltinsWithEmptiesAndRepeatsDropped) {
-  EnvVar env("TUNECTL_PROFILE_PATH", "/from/env");
+  test::EnvVar env("TUNECTL_PROFILE_PATH", "/from/env");
   EXPECT_EQ(profile_search_dirs(std::string("/a::/b/:/a"), "/site", "/builtin"),
             (std::vector<std::string>{"/a", "/b", "/site", "/builtin"}));
   // The option replaces the environment; without it the environment is used.
@@ -71,7 +50,7 @@ TEST(ProfileSearchPath, OptionThenSiteThenBuiltinsWithEmptiesAndRepeatsDropped) 
 }
 
 TEST(ProfileSearchPath, TheDefaultIsTheSiteDirThenThisSourceTreesProfilesForABuildTreeBinary) {
-  EnvVar env("TUNECTL_PROFILE_PATH", nullptr);
+  test::EnvVar env("TUNECTL_PROFILE_PATH", nullptr);
   // unit_tests runs from the build directory, so its built-ins are the source tree's.
   EXPECT_EQ(builtin_profile_dir(), std::string(TUNECTL_SOURCE_DIR) + "/profiles");
   EXPECT_EQ(default_profile_dirs(), (std::vector<std::string>{kSiteProfileDir, std::string(TUNECTL_SOURCE_DIR) + "/profiles"}));
