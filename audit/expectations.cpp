@@ -88,6 +88,10 @@ AuditVerdict judge(const json& expectations, const std::vector<BenchOutcome>& ou
       continue;
     } else if (!o || !o->comparison.is_object()) {
       row["reason"] = "not shown: " + e.value("bench", "") + " did not run" + (o && !o->unavailable.empty() ? " (" + o->unavailable + ")" : "");
+    } else if (expect != "improved" && o->comparison.value("too_disturbed", json()).is_string()) {
+      // Runs too disturbed for any verdict would hide a regression too: nothing is shown.
+      row["reason"] = "not shown: " + o->comparison["too_disturbed"].get<std::string>() +
+                      ", too disturbed to tell whether anything regressed";
     } else if (expect == "improved") {
       if (const json* m = metric_row(o->comparison, e.value("metric", "")))
         judge_improved(e, *m, row);

@@ -123,6 +123,7 @@ std::map<int, CpuTicks> parse_cpu_lines(const std::string& proc_stat) {
     for (size_t i = 1; i <= 8; ++i) {
       const int64_t v = parse_int(f[i]).value_or(0);
       t.total += v;
+      if (i == 8) t.steal = v;
       if (i != 4 && i != 5 && i != 8) t.busy += v;
     }
     out[static_cast<int>(*cpu)] = t;
@@ -188,18 +189,22 @@ json delta(const Point& a, const Point& b, int64_t ticks_per_s) {
   return j;
 }
 
-std::map<int, double> cpu_busy_pct(const Host& host, int window_ms) {
-  const auto a = read_cpu_ticks(host);
-  std::this_thread::sleep_for(std::chrono::milliseconds(window_ms));
-  const auto b = read_cpu_ticks(host);
+std::map<int, double> busy_pct_between(const std::map<int, CpuTicks>& a, const std::map<int, CpuTicks>& b) {
   std::map<int, double> out;
   for (const auto& [cpu, t] : b) {
     auto before = a.find(cpu);
     if (before == a.end()) continue;
-    const int64_t total = t.total - before->second.total, busy = t.busy - before->second.busy;
+    const int64_t total = t.total - before->second.total;
+    const int64_t busy = (t.busy + t.steal) - (before->second.busy + before->second.steal);
     out[cpu] = total > 0 ? std::clamp(100.0 * busy / total, 0.0, 100.0) : 0.0;
   }
   return out;
+}
+
+std::map<int, double> cpu_busy_pct(const Host& host, int window_ms) {
+  const auto a = read_cpu_ticks(host);
+  std::this_thread::sleep_for(std::chrono::milliseconds(window_ms));
+  return busy_pct_between(a, read_cpu_ticks(host));
 }
 
 std::vector<int> least_busy(const std::vector<int>& allowed, const std::map<int, double>& busy,

@@ -74,9 +74,10 @@ struct ThreadExitRecord {
 
 // Per-CPU lines of /proc/stat ("cpu3 user nice system idle iowait irq softirq steal ..."), in
 // USER_HZ ticks. busy = user + nice + system + irq + softirq (guest time is inside user); idle,
-// iowait and steal are not work done on this guest.
+// iowait and steal are not work done on this guest. steal: time the hypervisor ran something else
+// on this vCPU, which placement counts as taken (our threads could not have had it either).
 struct CpuTicks {
-  int64_t busy = 0, total = 0;
+  int64_t busy = 0, steal = 0, total = 0;
 };
 std::map<int, CpuTicks> parse_cpu_lines(const std::string& proc_stat);
 std::map<int, CpuTicks> read_cpu_ticks(const Host& host);  // empty when unreadable
@@ -102,7 +103,9 @@ Point sample(const Host& host);
 // `ticks_per_s` is USER_HZ.
 json delta(const Point& a, const Point& b, int64_t ticks_per_s);
 
-// Busy share (0..100) of each CPU over `window_ms`, from per-CPU /proc/stat ticks.
+// Busy share (0..100) of each CPU between two readings of per-CPU /proc/stat ticks; steal counts
+// as busy (CpuTicks). cpu_busy_pct takes the two readings `window_ms` apart.
+std::map<int, double> busy_pct_between(const std::map<int, CpuTicks>& a, const std::map<int, CpuTicks>& b);
 std::map<int, double> cpu_busy_pct(const Host& host, int window_ms);
 
 // `n` CPUs from `allowed` minus `taken`, least busy first: the least busy CPU, where every CPU

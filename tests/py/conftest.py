@@ -110,19 +110,22 @@ def live_irqs() -> tuple[int, int]:
     return settable, managed
 
 
-def assert_known_effect(comparison, metric: str, verdict: str) -> None:
+def assert_known_effect(comparison, metric: str, verdict: str) -> bool:
     """A known effect on live timing: the data must show it (significant after Holm, the ratio's CI
     wholly on the expected side of 1), and the verdict must be `verdict`, unless more than a quarter
     of either side's runs were disturbed (hypervisor steal, CPUs taken by other tasks): then the
     only honest verdict is inconclusive, naming the disturbance. Shared CI hosts get disturbed
-    often enough that asserting `verdict` alone fails runs whose data still show the effect."""
-    doc = comparison.to_dict()
+    often enough that asserting `verdict` alone fails runs whose data still show the effect.
+    `comparison`: a tunectl Comparison or its dict (an audit report's benchmarks[i]["comparison"]).
+    True when the verdict was `verdict`, False when it was the honest inconclusive."""
+    doc = comparison if isinstance(comparison, dict) else comparison.to_dict()
     (row,) = [m for m in doc["metrics"] if m["metric"] == metric]
     lo, hi = row["ci95"]
     smaller = (verdict == "improved") != row["higher_is_better"]  # B's value is the smaller one
     assert row["significant"] and (hi < 1 if smaller else lo > 1), row
     if doc["too_disturbed"] is None:
         assert row["verdict"] == verdict, row
-    else:
-        assert row["verdict"] == "inconclusive" and row["why"].startswith(doc["too_disturbed"]), row
-        print(f"{metric}: {doc['too_disturbed']}; the effect is in the data, the verdict honestly inconclusive")
+        return True
+    assert row["verdict"] == "inconclusive" and row["why"].startswith(doc["too_disturbed"]), row
+    print(f"{metric}: {doc['too_disturbed']}; the effect is in the data, the verdict honestly inconclusive")
+    return False

@@ -18,7 +18,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from conftest import SOURCE_DIR, TUNECTL_BIN, run_cli
+from conftest import SOURCE_DIR, TUNECTL_BIN, assert_known_effect, run_cli
 from test_report_browser import Marks, chromium, console_messages
 
 pytestmark = pytest.mark.usefixtures("as_root")
@@ -71,16 +71,55 @@ def check_report(out: Path) -> dict:
     return report
 
 
+def bench_of(report: dict, bench: str) -> dict:
+    (b,) = [b for b in report["benchmarks"] if b["bench"] == bench]
+    return b
+
+
+def tried_until_undisturbed(tmp_path: Path, audit, bench: str, attempts: int = 2):
+    """Runs `audit(dir)` -> (out, report) in a fresh directory until `bench`'s runs were not too
+    disturbed for verdicts (hypervisor steal, CPUs taken by other tasks), at most `attempts` times:
+    a shared host can disturb a whole audit, and measuring again is what an operator would do.
+    Returns the last (out, report, dir, why disturbed or None)."""
+    for attempt in range(attempts):
+        run_dir = tmp_path / f"attempt{attempt}"
+        run_dir.mkdir()
+        out, report = audit(run_dir)
+        why = bench_of(report, bench)["comparison"]["too_disturbed"]
+        if why is None:
+            break
+        print(f"attempt {attempt}: {bench}: {why}")
+    return out, report, run_dir, why
+
+
+def assert_honestly_inconclusive(report: dict, bench: str, why: str) -> None:
+    """Still disturbed: the audit says so plainly, does not pass, and keeps nothing it could not prove."""
+    assert report["outcome"]["passed"] is False and report["outcome"]["exit_code"] == 1, report["outcome"]
+    assert any(why in r for r in report["outcome"]["reasons"]), report["outcome"]
+    assert report["end_state"] == "rolled-back"
+    assert any(why in c for c in report["caveats"]), report["caveats"]
+    print(f"{bench} stayed too disturbed ({why}): checked the honest failure instead of the verdict")
+
+
 def test_a_real_effect_passes_and_is_kept(tmp_path):
-    out = in_netns(f"""
+    def audit(d: Path):
+        out = in_netns(f"""
 echo before $(cat {TW})
-{audit_cmd("audit-tw-buckets.json", tmp_path)} > {tmp_path}/stdout; echo rc $?
+{audit_cmd("audit-tw-buckets.json", d)} > {d}/stdout; echo rc $?
 echo after $(cat {TW})
-{TUNECTL_BIN} history --state-dir {tmp_path}/state --json > {tmp_path}/history.json
+{TUNECTL_BIN} history --state-dir {d}/state --json > {d}/history.json
 """)
+        return out, check_report(d / "out")
+
+    out, report, tmp_path, disturbed = tried_until_undisturbed(tmp_path, audit, "tcp_crr")
+    # The effect (no TIME_WAIT sockets left without buckets) is in the data either way.
+    shown = assert_known_effect(bench_of(report, "tcp_crr")["comparison"], "time_wait_left", "improved")
+    if disturbed:
+        assert not shown and out["rc"] == "1" and out["after"] == out["before"], out
+        assert_honestly_inconclusive(report, "tcp_crr", disturbed)
+        return
     assert out["rc"] == "0", (tmp_path / "stdout").read_text()
     assert out["after"] == "0" and out["before"] != "0", out  # kept
-    report = check_report(tmp_path / "out")
     assert report["outcome"]["passed"] is True and report["end_state"] == "kept"
     assert report["duration_s"] > 0 and report["finished_at"] > report["started_at"]
     (exp,) = report["expectations"]
@@ -135,17 +174,24 @@ echo after $(cat {KEEPALIVE})
 
 
 def test_thp_off_regresses_page_faults_fails_and_restores_thp(tmp_path, thp_restored):
-    out = in_netns(f"""
-{audit_cmd("audit-thp-net.json", tmp_path, rounds=6)} > {tmp_path}/stdout; echo rc $?
+    def audit(d: Path):
+        out = in_netns(f"""
+{audit_cmd("audit-thp-net.json", d, rounds=6)} > {d}/stdout; echo rc $?
 echo tw $(cat {TW})
 """)
-    assert THP.read_text() == thp_restored
+        assert THP.read_text() == thp_restored
+        return out, check_report(d / "out")
+
+    out, report, tmp_path, disturbed = tried_until_undisturbed(tmp_path, audit, "page_fault")
     assert out["rc"] == "1", (tmp_path / "stdout").read_text()
     assert out["tw"] != "0"
-    report = check_report(tmp_path / "out")
     regressed = {(r["bench"], r["metric"]) for r in report["regressions"]}
-    assert ("page_fault", "gib_per_s_thp") in regressed, report["outcome"]
-    assert any("page_fault" in r and "regressed" in r for r in report["outcome"]["reasons"])
+    if disturbed:  # the slowdown may drown in the noise then; what THP did is still checked below
+        assert ("page_fault", "gib_per_s_thp") not in regressed
+        assert_honestly_inconclusive(report, "page_fault", disturbed)
+    else:
+        assert ("page_fault", "gib_per_s_thp") in regressed, report["outcome"]
+        assert any("page_fault" in r and "regressed" in r for r in report["outcome"]["reasons"])
     settings = {s["knob"]: s for s in report["settings"]}
     assert settings["thp:enabled"]["before"] == "madvise" and settings["thp:enabled"]["after"] == "never"
     assert settings["thp:enabled"]["read_back"].strip() == "always madvise [never]"
@@ -260,9 +306,15 @@ except tunectl.InputError as e:
     print("error", type(e).__name__)
 """
     out = in_netns(f"/usr/bin/python3 - <<'EOF'\n{script}\nEOF\n")
-    assert out["passed"] == "True" and out["exit"] == "0" and out["end"] == "rolled-back", out
+    report = json.loads((tmp_path / "out" / "report.json").read_text())
+    disturbed = bench_of(report, "tcp_crr")["comparison"]["too_disturbed"]
+    if disturbed:  # the same honest failure as the CLI's (test_a_real_effect_passes_and_is_kept)
+        assert out["passed"] == "False" and out["exit"] == "1" and out["end"] == "rolled-back", out
+        assert_honestly_inconclusive(report, "tcp_crr", disturbed)
+    else:
+        assert out["passed"] == "True" and out["exit"] == "0" and out["end"] == "rolled-back", out
     progress = json.loads(out["progress"])
     assert progress["round"] == 5 and progress["rounds"] == 5 and progress["bench"] == "tcp_crr"
     assert progress["state"] in ("before", "after")
     assert out["error"] == "InputError"
-    jsonschema.validate(json.loads((tmp_path / "out" / "report.json").read_text()), SCHEMA)
+    jsonschema.validate(report, SCHEMA)

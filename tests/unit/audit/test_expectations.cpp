@@ -78,6 +78,22 @@ TEST(AuditJudge, NoRegressionFailsOnARegressionAndWhenTheBenchmarkDidNotRun) {
   EXPECT_NE(missing.reasons.at(0).find("did not run (needs root)"), std::string::npos) << missing.reasons[0];
 }
 
+// Too disturbed for verdicts (steal, CPUs taken) hides a regression as well as an improvement:
+// "nothing regressed" is not shown then, even though no metric says "regressed".
+TEST(AuditJudge, NoRegressionIsNotMetWhenTheRunsWereTooDisturbed) {
+  BenchOutcome disturbed = ran("page_fault", {metric("gib_per_s_thp", "inconclusive", 0.53, {0.3, 1.79}, true)});
+  disturbed.comparison["too_disturbed"] = "2 of 6 runs of A were disturbed (more than a quarter), e.g. hypervisor steal 5.88%";
+  for (const char* m : {"", "gib_per_s_thp"}) {
+    const auto r = judge(json::array({expect("page_fault", m, "no-regression")}), {disturbed});
+    EXPECT_FALSE(r.passed) << m;
+    EXPECT_FALSE(r.expectations[0]["met"].get<bool>()) << m;
+    EXPECT_NE(r.reasons.at(0).find("not shown: 2 of 6 runs of A were disturbed"), std::string::npos) << r.reasons[0];
+  }
+  // Undisturbed (too_disturbed null, as the comparison writes it): no regression verdict, met.
+  disturbed.comparison["too_disturbed"] = nullptr;
+  EXPECT_TRUE(judge(json::array({expect("page_fault", "", "no-regression")}), {disturbed}).passed);
+}
+
 TEST(AuditJudge, AnyRegressionFailsEvenWithoutExpectations) {
   const auto r = judge(json::array(), {ran("mem_latency", {metric("ns_per_access_4k", "regressed", 1.3, {1.2, 1.4})}, {"thp:enabled"})});
   EXPECT_FALSE(r.passed);

@@ -92,7 +92,21 @@ TEST(Contention, ParsesPerCpuLinesOnly) {
   // busy = user + nice + system + irq + softirq; total adds idle, iowait, steal (guest is in user)
   EXPECT_EQ(cpus.at(0).busy, 100 + 1 + 10 + 2 + 3);
   EXPECT_EQ(cpus.at(0).total, 100 + 1 + 10 + 1000 + 10 + 2 + 3 + 4);
+  EXPECT_EQ(cpus.at(0).steal, 4);
   EXPECT_EQ(cpus.at(1).busy, 220);
+}
+
+// A vCPU the hypervisor gave away is as unavailable to our threads as one other tasks use.
+TEST(Contention, BusyShareCountsStealAsTaken) {
+  const auto a = contention::parse_cpu_lines("cpu0 0 0 0 0 0 0 0 0\ncpu1 0 0 0 0 0 0 0 0\n");
+  const auto b = contention::parse_cpu_lines(
+      "cpu0 85 0 0 0 0 0 0 15\n"   // spinning, 15 % stolen
+      "cpu1 10 0 0 60 0 0 0 30\n"  // 10 % used, 30 % stolen
+      "cpu2 50 0 0 50 0 0 0 0\n");  // absent before: no share
+  const auto busy = contention::busy_pct_between(a, b);
+  ASSERT_EQ(busy.size(), 2u);
+  EXPECT_DOUBLE_EQ(busy.at(0), 100.0);
+  EXPECT_DOUBLE_EQ(busy.at(1), 40.0);
 }
 
 contention::Point point(int64_t mono_ns, std::optional<Threads> threads, std::map<int, CpuTicks> cpus,
