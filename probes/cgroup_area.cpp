@@ -52,7 +52,9 @@ ProbeArea probe_area_cgroup() {
                     "/sys/fs/cgroup/cpu/<CG>/cpu.stat",
                     "/sys/fs/cgroup/cpuset/<CG>/cpuset.cpus",
                     "/sys/fs/cgroup/cpuset/<CG>/cpuset.effective_cpus"};
-  a.probe = [](const Host& host, Snapshot& s, ProbeErrors& errors) { s.cgroups = probe_cgroups(host, errors); };
+  a.probe = [](const Host& host, Snapshot& s, ProbeErrors& errors, const AwaitInputs&) {
+    s.cgroups = probe_cgroups(host, errors);
+  };
   a.print_table = print_cgroups;
   return a;
 }

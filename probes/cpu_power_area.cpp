@@ -133,7 +133,9 @@ ProbeArea probe_area_cpu_power() {
                     cpu + "cpu<N>/cpuidle/state<N>/disable",
                     cpu + "cpu<N>/cpuidle/state<N>/usage",
                     cpu + "cpu<N>/power/energy_perf_bias"};
-  a.probe = [](const Host& host, Snapshot& s, ProbeErrors& errors) { s.cpu_power = probe_cpu_power(host, errors); };
+  a.probe = [](const Host& host, Snapshot& s, ProbeErrors& errors, const AwaitInputs&) {
+    s.cpu_power = probe_cpu_power(host, errors);
+  };
   a.print_table = print_cpu_power;
   return a;
 }

@@ -114,7 +114,7 @@ ProbeArea probe_area_irq() {
                     "/sys/kernel/irq/<N>/chip_name",
                     "/sys/kernel/irq/<N>/hwirq",
                     "/sys/kernel/irq/<N>/type"};
-  a.probe = [](const Host& host, Snapshot& s, ProbeErrors& errors) {
+  a.probe = [](const Host& host, Snapshot& s, ProbeErrors& errors, const AwaitInputs&) {
     Irqs irqs = probe_irqs(host, errors);
     s.irqs = std::move(irqs.irqs);
     s.irq_count_cpus = std::move(irqs.count_cpus);

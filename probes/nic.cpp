@@ -176,26 +176,36 @@ void read_ethtool(EthtoolClient& client, NicInfo& nic) {
 // Below this many interfaces per thread a thread costs more than it saves.
 constexpr size_t kNicsPerChunk = 4;
 
-// One interface from sysfs: identity, placement, queues and the IRQs that serve it.
-NicInfo read_nic(const Host& host, const std::string& name, const std::vector<IrqInfo>& irqs,
-                 const std::optional<NetdevTopology>& topo, ProbeErrors& errors) {
-  const std::string base = "/sys/class/net/" + name;
+// One interface's sysfs side, and what mapping its IRQs needs later.
+struct NicFiles {
   NicInfo nic;
+  Parent parent;
+  std::map<int, NetdevIrqQueue> authority;  // netdev netlink's queue -> IRQ, when the kernel has it
+};
+
+// Identity, placement and queues from sysfs.
+NicFiles read_nic(const Host& host, const std::string& name, const std::optional<NetdevTopology>& topo,
+                  ProbeErrors& errors) {
+  const std::string base = "/sys/class/net/" + name;
+  NicFiles f;
+  NicInfo& nic = f.nic;
   nic.name = name;
   if (auto v = read_int_field(host, base + "/ifindex", errors, Presence::kOptional)) nic.ifindex = static_cast<int>(*v);
   if (auto v = read_int_field(host, base + "/mtu", errors, Presence::kOptional)) nic.mtu = static_cast<int>(*v);
   nic.operstate = host.read_trimmed(base + "/operstate");
-  const Parent parent = read_device(host, base, nic, errors);
+  f.parent = read_device(host, base, nic, errors);
   read_queues(host, base, nic, errors);
-  std::map<int, NetdevIrqQueue> authority;
-  if (topo && nic.ifindex) authority = netdev_queue_irqs(*topo, *nic.ifindex);
-  if (!nic.is_virtual) map_irqs(host, parent, nic, irqs, authority);
-  return nic;
+  if (topo && nic.ifindex) f.authority = netdev_queue_irqs(*topo, *nic.ifindex);
+  return f;
 }
 
 }  // namespace
 
 std::vector<NicInfo> probe_nics(const Host& host, const std::vector<IrqInfo>& irqs, ProbeErrors& errors) {
+  return probe_nics(host, [&]() -> const std::vector<IrqInfo>& { return irqs; }, errors);
+}
+
+std::vector<NicInfo> probe_nics(const Host& host, const IrqRows& irqs, ProbeErrors& errors) {
   std::optional<EthtoolClient> ethtool;
   std::string ethtool_why = "live host only";
   std::optional<NetdevTopology> topo;
@@ -209,26 +219,36 @@ std::vector<NicInfo> probe_nics(const Host& host, const std::vector<IrqInfo>& ir
     topo = read_netdev_topology(why);  // absent on older kernels: names decide
   }
 
-  // The sysfs side of each interface: in parallel chunks of interfaces when there are many (16
-  // NICs x 128 queues on a large host), joined in order; the netlink side after, on one socket.
+  // Each interface's sysfs side, in parallel chunks of interfaces when there are many (16 NICs x
+  // 128 queues on a large host), joined in order; the netlink side after, on one socket; the IRQ
+  // rows last, as late as possible (the irq area may still be reading them).
   std::vector<std::string> names;
   for (const auto& name : host.list("/sys/class/net"))
     if (host.is_dir("/sys/class/net/" + name)) names.push_back(name);  // not bonding_masters
-  std::vector<NicInfo> out(names.size());
+  std::vector<NicFiles> found(names.size());
   const size_t chunks = chunk_count(names.size(), kNicsPerChunk);
   std::vector<ProbeErrors> chunk_errors(chunks);
   run_chunks(names.size(), chunks, [&](size_t k, size_t begin, size_t end) {
-    for (size_t i = begin; i < end; ++i) out[i] = read_nic(host, names[i], irqs, topo, chunk_errors[k]);
+    for (size_t i = begin; i < end; ++i) found[i] = read_nic(host, names[i], topo, chunk_errors[k]);
   });
   for (const ProbeErrors& e : chunk_errors) errors.insert(errors.end(), e.begin(), e.end());
 
-  for (NicInfo& nic : out) {
+  for (NicFiles& f : found) {
     if (ethtool) {
-      read_ethtool(*ethtool, nic);
+      read_ethtool(*ethtool, f.nic);
     } else {
-      nic.channels_unavailable = nic.rings_unavailable = nic.coalesce_unavailable = ethtool_why;
+      f.nic.channels_unavailable = f.nic.rings_unavailable = f.nic.coalesce_unavailable = ethtool_why;
     }
   }
+
+  const std::vector<IrqInfo>& rows = irqs();
+  run_chunks(found.size(), chunks, [&](size_t, size_t begin, size_t end) {
+    for (size_t i = begin; i < end; ++i)
+      if (!found[i].nic.is_virtual) map_irqs(host, found[i].parent, found[i].nic, rows, found[i].authority);
+  });
+  std::vector<NicInfo> out;
+  out.reserve(found.size());
+  for (NicFiles& f : found) out.push_back(std::move(f.nic));
   return out;
 }
 

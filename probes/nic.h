@@ -2,6 +2,7 @@
 // the live host ethtool channels/rings/coalescing over generic netlink.
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -62,6 +63,10 @@ std::optional<IrqQueue> classify_nic_irq(const std::string& driver, const std::s
 // Reads every interface, each with its queue -> IRQ map (NicInfo::irqs) taken from `irqs`, the irq
 // probe's rows, which it only reads.
 std::vector<NicInfo> probe_nics(const Host& host, const std::vector<IrqInfo>& irqs, ProbeErrors& errors);
+// The same, asking for the IRQ rows only once the interfaces' own files and netlink are read (the
+// snapshot's nic area reads them while the irq area still runs).
+using IrqRows = std::function<const std::vector<IrqInfo>&()>;
+std::vector<NicInfo> probe_nics(const Host& host, const IrqRows& irqs, ProbeErrors& errors);
 
 // The snapshot's cross-area step: sets nic/queue/kind on every IRQ row a NIC's map lists (a row
 // two NICs claim keeps the later NIC's).

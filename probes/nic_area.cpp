@@ -63,9 +63,12 @@ ProbeArea probe_area_nic() {
                     "/sys/class/net/<IF>/queues/rx-<N>/rps_cpus",
                     "/sys/class/net/<IF>/queues/rx-<N>/rps_flow_cnt",
                     "/sys/class/net/<IF>/queues/tx-<N>/xps_cpus"};
-  a.probe = [](const Host& host, Snapshot& s, ProbeErrors& errors) {
+  a.probe = [](const Host& host, Snapshot& s, ProbeErrors& errors, const AwaitInputs& await_inputs) {
     static const std::vector<IrqInfo> no_irqs;  // the irq area failed: NICs without their IRQs
-    s.nics = probe_nics(host, s.irqs ? *s.irqs : no_irqs, errors);
+    s.nics = probe_nics(host, [&]() -> const std::vector<IrqInfo>& {
+      await_inputs();
+      return s.irqs ? *s.irqs : no_irqs;
+    }, errors);
   };
   a.print_table = print_nics;
   return a;

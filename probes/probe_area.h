@@ -14,6 +14,9 @@
 
 namespace tunectl {
 
+// Returns once every area in ProbeArea::inputs has finished.
+using AwaitInputs = std::function<void()>;
+
 struct ProbeArea {
   std::string name;      // as --only and Snapshot::unavailable/errors name it: "irq"
   std::string json_key;  // its key in the snapshot JSON: "irqs" (--only accepts it too)
@@ -26,8 +29,10 @@ struct ProbeArea {
   std::vector<std::string> kernel_files;
 
   // Fills the area's Snapshot member; per-field problems go to `errors`; an exception makes the
-  // area "<json_key>_unavailable" with its message.
-  std::function<void(const Host& host, Snapshot& snap, ProbeErrors& errors)> probe;
+  // area "<json_key>_unavailable" with its message. Areas run concurrently (probes/snapshot.cpp):
+  // the members of `inputs` may be read only after await_inputs() returned, which an area calls
+  // as late as it can so that its own reads overlap theirs.
+  std::function<void(const Host& host, Snapshot& snap, ProbeErrors& errors, const AwaitInputs& await_inputs)> probe;
   std::function<bool(const Snapshot&)> present;  // the member holds a value
   std::function<void(Snapshot&)> clear;
   // The member's JSON: to_json runs only when present(); from_json only when json_key holds a value.

@@ -22,10 +22,10 @@ struct AreaOutcome {
 };
 
 // Runs one area's probe; an exception becomes "<area>_unavailable" instead of aborting the snapshot.
-AreaOutcome guarded(const Host& host, const ProbeArea& area, Snapshot& s) {
+AreaOutcome guarded(const Host& host, const ProbeArea& area, Snapshot& s, const AwaitInputs& await_inputs) {
   AreaOutcome out;
   try {
-    area.probe(host, s, out.errors);
+    area.probe(host, s, out.errors, await_inputs);
   } catch (const std::exception& e) {
     out.unavailable = e.what();
   }
@@ -35,8 +35,9 @@ AreaOutcome guarded(const Host& host, const ProbeArea& area, Snapshot& s) {
 // The areas in `run`, concurrently: a large host's snapshot is mostly waiting on thousands of small
 // kernel files, and the areas share nothing but their declared inputs. Each area writes only its
 // own Snapshot members, so it waits for the areas it reads (ProbeArea::inputs, earlier in the
-// registry) and no others; outcomes are merged in registry order, so the result never depends on
-// scheduling. With one worker allowed (TUNECTL_PROBE_THREADS=1) they run one after another.
+// registry), where it reads them, and for no others; outcomes are merged in registry order, so the
+// result never depends on scheduling. With one worker allowed (TUNECTL_PROBE_THREADS=1) they run
+// one after another.
 void probe_areas_of(const Host& host, const std::set<std::string>& run, Snapshot& s) {
   const auto& areas = probe_areas();
   std::vector<AreaOutcome> outcomes(areas.size());
@@ -46,10 +47,12 @@ void probe_areas_of(const Host& host, const std::set<std::string>& run, Snapshot
     for (size_t i = 0; i < areas.size(); ++i) {
       if (!run.count(areas[i].name)) continue;
       auto task = [&, i] {
-        for (const auto& input : areas[i].inputs)
-          for (size_t j = 0; j < i; ++j)
-            if (areas[j].name == input && done[j].valid()) done[j].wait();
-        outcomes[i] = guarded(host, areas[i], s);
+        const AwaitInputs await_inputs = [&] {
+          for (const auto& input : areas[i].inputs)
+            for (size_t j = 0; j < i; ++j)
+              if (areas[j].name == input && done[j].valid()) done[j].wait();
+        };
+        outcomes[i] = guarded(host, areas[i], s, await_inputs);
       };
       done[i] = std::async(concurrent ? std::launch::async : std::launch::deferred, task).share();
       if (!concurrent) done[i].wait();

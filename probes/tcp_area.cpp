@@ -52,7 +52,9 @@ ProbeArea probe_area_tcp() {
     std::replace(dotted.begin(), dotted.end(), '.', '/');
     a.kernel_files.push_back("/proc/sys/" + dotted);
   }
-  a.probe = [](const Host& host, Snapshot& s, ProbeErrors& errors) { s.tcp = probe_tcp(host, errors); };
+  a.probe = [](const Host& host, Snapshot& s, ProbeErrors& errors, const AwaitInputs&) {
+    s.tcp = probe_tcp(host, errors);
+  };
   a.print_table = print_tcp;
   return a;
 }

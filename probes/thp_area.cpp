@@ -54,7 +54,9 @@ ProbeArea probe_area_thp() {
                     "/sys/kernel/mm/transparent_hugepage/khugepaged/pages_to_scan",
                     "/sys/kernel/mm/transparent_hugepage/hugepages-<N>kB/enabled",
                     "/sys/kernel/mm/transparent_hugepage/hugepages-<N>kB/shmem_enabled"};
-  a.probe = [](const Host& host, Snapshot& s, ProbeErrors& errors) { s.thp = probe_thp(host, errors); };
+  a.probe = [](const Host& host, Snapshot& s, ProbeErrors& errors, const AwaitInputs&) {
+    s.thp = probe_thp(host, errors);
+  };
   a.print_table = print_thp;
   return a;
 }

@@ -62,7 +62,9 @@ ProbeArea probe_area_topology() {
                     "/sys/devices/system/cpu/cpu<N>/topology/core_cpus_list",
                     "/proc/meminfo",
                     "/sys/hypervisor/type"};
-  a.probe = [](const Host& host, Snapshot& s, ProbeErrors& errors) { s.topology = probe_topology(host, errors); };
+  a.probe = [](const Host& host, Snapshot& s, ProbeErrors& errors, const AwaitInputs&) {
+    s.topology = probe_topology(host, errors);
+  };
   a.print_table = print_topology;
   return a;
 }

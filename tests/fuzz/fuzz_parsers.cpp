@@ -89,7 +89,7 @@ void fuzz_area(const std::string& text) {
 
   Snapshot snap;
   try {
-    area->probe(Host(root.string()), snap, snap.errors[area->name]);
+    area->probe(Host(root.string()), snap, snap.errors[area->name], [] {});  // alone: no inputs to await
   } catch (const std::exception&) {
     return;  // the area is unavailable on this tree: a clean refusal
   }

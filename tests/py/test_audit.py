@@ -145,17 +145,24 @@ echo after $(cat {TW})
 
 
 def test_rollback_always_restores_even_when_it_passed(tmp_path):
-    out = in_netns(f"""
+    def audit(d: Path):
+        out = in_netns(f"""
 echo before $(cat {TW})
-{audit_cmd("audit-tw-buckets.json", tmp_path, "--rollback", "--json")} > {tmp_path}/report.json; echo rc $?
+{audit_cmd("audit-tw-buckets.json", d, "--rollback", "--json")} > {d}/report.json; echo rc $?
 echo after $(cat {TW})
 """)
-    assert out["rc"] == "0"
-    assert out["after"] == out["before"]
-    report = json.loads((tmp_path / "report.json").read_text())
-    jsonschema.validate(report, SCHEMA)
-    assert report["outcome"]["passed"] is True and report["end_state"] == "rolled-back"
-    assert report["options"]["end"] == "rollback"
+        report = json.loads((d / "report.json").read_text())
+        jsonschema.validate(report, SCHEMA)
+        return out, report
+
+    out, report, _, disturbed = tried_until_undisturbed(tmp_path, audit, "tcp_crr")
+    assert out["after"] == out["before"]  # restored, passed or not
+    assert report["end_state"] == "rolled-back" and report["options"]["end"] == "rollback"
+    if disturbed:
+        assert out["rc"] == "1"
+        assert_honestly_inconclusive(report, "tcp_crr", disturbed)
+    else:
+        assert out["rc"] == "0" and report["outcome"]["passed"] is True
 
 
 def test_a_no_op_expected_to_improve_fails_and_is_rolled_back(tmp_path):

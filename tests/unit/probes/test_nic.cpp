@@ -134,6 +134,37 @@ Irqs vm_irqs() {
   return irqs;
 }
 
+// The IRQ rows are asked for once, after every interface's own files were read (the snapshot's
+// nic area runs while the irq area still reads them), and give the same NICs as passing them.
+TEST(NicProbe, AsksForTheIrqRowsOnceAfterItsOwnFiles) {
+  TempTree t;
+  virtio_tree(t);
+  const Irqs irqs = vm_irqs();
+  const Host host(t.path());
+  int asked = 0;
+  ProbeErrors late_errors, errors;
+  const auto late = probe_nics(host, [&]() -> const std::vector<IrqInfo>& {
+    ++asked;
+    t.write("sys/devices/pci0000:00/0000:00:03.0/virtio2/net/eth0/mtu", "9000\n");  // too late for this probe
+    return irqs.irqs;
+  }, late_errors);
+  EXPECT_EQ(asked, 1);
+  const auto now = probe_nics(host, irqs.irqs, errors);
+  ASSERT_EQ(late.size(), now.size());
+  for (size_t i = 0; i < now.size(); ++i) {
+    SCOPED_TRACE(now[i].name);
+    EXPECT_EQ(late[i].irqs.size(), now[i].irqs.size());
+    if (now[i].name != "eth0") {
+      EXPECT_EQ(json(late[i]), json(now[i]));
+    }
+  }
+  const NicInfo* eth0 = find_nic(late, "eth0");
+  ASSERT_NE(eth0, nullptr);
+  EXPECT_FALSE(eth0->irqs.empty());
+  EXPECT_EQ(eth0->mtu, 1400);
+  EXPECT_EQ(find_nic(now, "eth0")->mtu, 9000);
+}
+
 TEST(NicProbe, VirtioUnderPciFunction) {
   TempTree t;
   virtio_tree(t);
