@@ -61,4 +61,14 @@ void run_chunks(size_t items, size_t chunks, const std::function<void(size_t, si
   if (first) std::rethrow_exception(first);
 }
 
+void run_in_ordered_chunks(size_t items, size_t min_per_chunk, std::vector<std::string>& errors,
+                           const std::function<void(size_t, size_t, std::vector<std::string>&)>& fn) {
+  const size_t chunks = chunk_count(items, min_per_chunk);
+  std::vector<std::vector<std::string>> chunk_errors(chunks);
+  run_chunks(items, chunks, [&](size_t k, size_t begin, size_t end) { fn(begin, end, chunk_errors[k]); });
+  for (const auto& e : chunk_errors) errors.insert(errors.end(), e.begin(), e.end());
+}
+
+std::launch side_task_launch() { return worker_cap() > 1 ? std::launch::async : std::launch::deferred; }
+
 }  // namespace tunectl

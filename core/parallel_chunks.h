@@ -4,6 +4,9 @@
 #pragma once
 #include <cstddef>
 #include <functional>
+#include <future>
+#include <string>
+#include <vector>
 
 namespace tunectl {
 
@@ -20,5 +23,15 @@ size_t chunk_count(size_t items, size_t min_per_chunk);
 // calling thread, the others on their own. Returns after all have finished; the first exception
 // (in chunk order) is rethrown then.
 void run_chunks(size_t items, size_t chunks, const std::function<void(size_t chunk, size_t begin, size_t end)>& fn);
+
+// The probes' use of the above: fn(begin, end, errors) over chunk_count(items, min_per_chunk)
+// chunks, each with errors of its own that are appended to `errors` in chunk order afterwards,
+// so they come out as from one thread going through the items in order.
+void run_in_ordered_chunks(size_t items, size_t min_per_chunk, std::vector<std::string>& errors,
+                           const std::function<void(size_t begin, size_t end, std::vector<std::string>& errors)>& fn);
+
+// How a probe starts a side task: on its own thread, or deferred to where it is awaited when the
+// probe must keep to one thread (worker_cap() == 1).
+std::launch side_task_launch();
 
 }  // namespace tunectl

@@ -174,30 +174,22 @@ class SysfsDescriptors {
 constexpr size_t kIrqsPerChunk = 256;
 
 // Every IRQ directory's descriptor, in `dirs` order. The IRQs up to the one that fixes the count
-// columns are read here; the rest in parallel chunks whose rows and errors are joined in order.
+// columns are read here; the rest in parallel chunks joined in order.
 std::vector<Descriptor> read_sysfs_descriptors(const Host& host, const std::vector<std::string>& dirs,
                                                std::vector<int>& count_cpus, ProbeErrors& errors) {
   SysfsDescriptors reader(host);
-  std::vector<Descriptor> out;
-  out.reserve(dirs.size());
+  std::vector<std::optional<Descriptor>> found(dirs.size());
   Scratch scratch;
   size_t first = 0;
-  for (; first < dirs.size() && !reader.columns_known(); ++first)
-    if (auto d = reader.read(dirs[first], scratch, errors)) out.push_back(std::move(*d));
-
-  const size_t rest = dirs.size() - first;
-  const size_t chunks = chunk_count(rest, kIrqsPerChunk);
-  std::vector<std::vector<Descriptor>> rows(chunks);
-  std::vector<ProbeErrors> chunk_errors(chunks);
-  run_chunks(rest, chunks, [&](size_t k, size_t begin, size_t end) {
+  for (; first < dirs.size() && !reader.columns_known(); ++first) found[first] = reader.read(dirs[first], scratch, errors);
+  run_in_ordered_chunks(dirs.size() - first, kIrqsPerChunk, errors, [&](size_t begin, size_t end, ProbeErrors& e) {
     Scratch mine;
-    for (size_t i = begin; i < end; ++i)
-      if (auto d = reader.read(dirs[first + i], mine, chunk_errors[k])) rows[k].push_back(std::move(*d));
+    for (size_t i = first + begin; i < first + end; ++i) found[i] = reader.read(dirs[i], mine, e);
   });
-  for (size_t k = 0; k < chunks; ++k) {
-    std::move(rows[k].begin(), rows[k].end(), std::back_inserter(out));
-    errors.insert(errors.end(), chunk_errors[k].begin(), chunk_errors[k].end());
-  }
+  std::vector<Descriptor> out;
+  out.reserve(dirs.size());
+  for (auto& d : found)
+    if (d) out.push_back(std::move(*d));
   count_cpus = std::move(reader.count_cpus());
   return out;
 }
@@ -324,13 +316,10 @@ Irqs probe_irqs(const Host& host, ProbeErrors& errors) {
                                                    : read_sysfs_descriptors(host, sys_dirs, out.count_cpus, errors);
 
   // /proc/irq/N's files for each, in parallel chunks joined in order like the descriptors.
-  const size_t chunks = chunk_count(descs.size(), kIrqsPerChunk);
-  std::vector<ProbeErrors> chunk_errors(chunks);
   out.irqs.resize(descs.size());
-  run_chunks(descs.size(), chunks, [&](size_t k, size_t begin, size_t end) {
-    for (size_t i = begin; i < end; ++i) out.irqs[i] = with_proc_files(std::move(descs[i]), proc_irq, debug, chunk_errors[k]);
+  run_in_ordered_chunks(descs.size(), kIrqsPerChunk, errors, [&](size_t begin, size_t end, ProbeErrors& e) {
+    for (size_t i = begin; i < end; ++i) out.irqs[i] = with_proc_files(std::move(descs[i]), proc_irq, debug, e);
   });
-  for (const ProbeErrors& e : chunk_errors) errors.insert(errors.end(), e.begin(), e.end());
   return out;
 }
 

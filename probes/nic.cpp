@@ -226,12 +226,9 @@ std::vector<NicInfo> probe_nics(const Host& host, const IrqRows& irqs, ProbeErro
   for (const auto& name : host.list("/sys/class/net"))
     if (host.is_dir("/sys/class/net/" + name)) names.push_back(name);  // not bonding_masters
   std::vector<NicFiles> found(names.size());
-  const size_t chunks = chunk_count(names.size(), kNicsPerChunk);
-  std::vector<ProbeErrors> chunk_errors(chunks);
-  run_chunks(names.size(), chunks, [&](size_t k, size_t begin, size_t end) {
-    for (size_t i = begin; i < end; ++i) found[i] = read_nic(host, names[i], topo, chunk_errors[k]);
+  run_in_ordered_chunks(names.size(), kNicsPerChunk, errors, [&](size_t begin, size_t end, ProbeErrors& e) {
+    for (size_t i = begin; i < end; ++i) found[i] = read_nic(host, names[i], topo, e);
   });
-  for (const ProbeErrors& e : chunk_errors) errors.insert(errors.end(), e.begin(), e.end());
 
   for (NicFiles& f : found) {
     if (ethtool) {
@@ -242,7 +239,7 @@ std::vector<NicInfo> probe_nics(const Host& host, const IrqRows& irqs, ProbeErro
   }
 
   const std::vector<IrqInfo>& rows = irqs();
-  run_chunks(found.size(), chunks, [&](size_t, size_t begin, size_t end) {
+  run_in_ordered_chunks(found.size(), kNicsPerChunk, errors, [&](size_t begin, size_t end, ProbeErrors&) {
     for (size_t i = begin; i < end; ++i)
       if (!found[i].nic.is_virtual) map_irqs(host, found[i].parent, found[i].nic, rows, found[i].authority);
   });

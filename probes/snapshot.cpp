@@ -42,7 +42,7 @@ void probe_areas_of(const Host& host, const std::set<std::string>& run, Snapshot
   const auto& areas = probe_areas();
   std::vector<AreaOutcome> outcomes(areas.size());
   std::vector<std::shared_future<void>> done(areas.size());
-  const bool concurrent = worker_cap() > 1;
+  const std::launch launch = side_task_launch();
   try {
     for (size_t i = 0; i < areas.size(); ++i) {
       if (!run.count(areas[i].name)) continue;
@@ -54,8 +54,8 @@ void probe_areas_of(const Host& host, const std::set<std::string>& run, Snapshot
         };
         outcomes[i] = guarded(host, areas[i], s, await_inputs);
       };
-      done[i] = std::async(concurrent ? std::launch::async : std::launch::deferred, task).share();
-      if (!concurrent) done[i].wait();
+      done[i] = std::async(launch, task).share();
+      if (launch == std::launch::deferred) done[i].wait();  // one thread: area after area
     }
   } catch (...) {  // no thread for the next area: the running ones still use `done` and `s`
     for (auto& d : done)

@@ -139,15 +139,12 @@ SocketSummary dump_tcp_family(uint8_t family) {
   return s;
 }
 
-// Another thread unless the probe must keep to one (TUNECTL_PROBE_THREADS=1).
-std::launch beside() { return worker_cap() > 1 ? std::launch::async : std::launch::deferred; }
-
 }  // namespace
 
 SocketSummary probe_tcp_sockets() {
   // Each dump walks the kernel's whole established hash, however few sockets there are (1.5 ms
   // on this 24 GB VM): the two families side by side.
-  auto v6 = std::async(beside(), dump_tcp_family, AF_INET6);
+  auto v6 = std::async(side_task_launch(), dump_tcp_family, AF_INET6);
   SocketSummary s = dump_tcp_family(AF_INET);
   const SocketSummary six = v6.get();
   for (const auto& [state, n] : six.by_state) s.by_state[state] += n;
@@ -162,7 +159,7 @@ Tcp probe_tcp(const Host& host, ProbeErrors& errors) {
   Tcp tcp;
   // The socket dumps wait on the kernel; the files are read meanwhile.
   std::future<SocketSummary> sockets;
-  if (host.is_live()) sockets = std::async(beside(), probe_tcp_sockets);
+  if (host.is_live()) sockets = std::async(side_task_launch(), probe_tcp_sockets);
   read_sysctls(host, tcp, errors);
   read_sockstat(host, tcp, errors);
   read_counters(host, tcp, errors);

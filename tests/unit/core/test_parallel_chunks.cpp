@@ -2,6 +2,7 @@
 // many threads as asked; an exception reaches the caller only after every thread has finished.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <mutex>
@@ -74,6 +75,21 @@ TEST(ParallelChunks, CoversEveryItemOnceInContiguousOrderedRanges) {
       EXPECT_EQ(used, std::max<size_t>(1, std::min(chunks, items)));
     }
   }
+}
+
+// Each chunk reports into errors of its own; they come out in item order, after what was there.
+TEST(ParallelChunks, OrderedChunksJoinTheirErrorsInItemOrder) {
+  ThreadsEnv four("4");
+  std::vector<std::string> errors = {"earlier"};
+  std::vector<int> seen(1000, 0);
+  run_in_ordered_chunks(1000, 100, errors, [&](size_t begin, size_t end, std::vector<std::string>& e) {
+    for (size_t i = begin; i < end; ++i) {
+      ++seen[i];
+      if (i % 150 == 0) e.push_back(std::to_string(i));
+    }
+  });
+  EXPECT_EQ(errors, (std::vector<std::string>{"earlier", "0", "150", "300", "450", "600", "750", "900"}));
+  EXPECT_EQ(std::count(seen.begin(), seen.end(), 1), 1000);
 }
 
 TEST(ParallelChunks, FirstExceptionInChunkOrderAfterEveryChunkFinished) {
