@@ -155,14 +155,24 @@ echo after $(cat {TW})
         jsonschema.validate(report, SCHEMA)
         return out, report
 
-    out, report, _, disturbed = tried_until_undisturbed(tmp_path, audit, "tcp_crr")
-    assert out["after"] == out["before"]  # restored, passed or not
-    assert report["end_state"] == "rolled-back" and report["options"]["end"] == "rollback"
-    if disturbed:
-        assert out["rc"] == "1"
-        assert_honestly_inconclusive(report, "tcp_crr", disturbed)
-    else:
-        assert out["rc"] == "0" and report["outcome"]["passed"] is True
+    # What is tested is the rollback of an audit that passed. A real effect's audit can still fail
+    # by chance: its other tcp_crr metrics are judged too, and one may come out "regressed" at the
+    # 5 % level (a full suite run saw it once), or the host disturbs the runs. Every attempt must
+    # restore and, when it fails, say why; at most three attempts to see one pass.
+    for attempt in range(3):
+        run_dir = tmp_path / f"attempt{attempt}"
+        run_dir.mkdir()
+        out, report = audit(run_dir)
+        assert out["after"] == out["before"]  # restored, passed or not
+        assert report["end_state"] == "rolled-back" and report["options"]["end"] == "rollback"
+        if report["outcome"]["passed"]:
+            assert out["rc"] == "0", out
+            return
+        assert out["rc"] == "1" and report["outcome"]["reasons"], report["outcome"]
+        print(f"attempt {attempt}: not passed: {report['outcome']['reasons']}")
+    disturbed = bench_of(report, "tcp_crr")["comparison"]["too_disturbed"]
+    assert disturbed, f"three audits of a real effect failed without disturbed runs: {report['outcome']}"
+    assert_honestly_inconclusive(report, "tcp_crr", disturbed)
 
 
 def test_a_no_op_expected_to_improve_fails_and_is_rolled_back(tmp_path):
