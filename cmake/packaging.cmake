@@ -11,9 +11,11 @@ endif()
 # Debian's own python3 looks (`sysconfig`'s deb_system scheme), not in /usr/local's dist-packages.
 execute_process(COMMAND ${Python3_EXECUTABLE} -c "import sysconfig; print(sysconfig.get_path('purelib', 'deb_system'))"
                 OUTPUT_VARIABLE tunectl_deb_pydir OUTPUT_STRIP_TRAILING_WHITESPACE COMMAND_ERROR_IS_FATAL ANY)
-if(TUNECTL_TEST_SWITCHES OR NOT TUNECTL_PYTHON OR NOT CMAKE_INSTALL_PREFIX STREQUAL "/usr"
+# The binary links the system's shared libraries (TUNECTL_STATIC_CLI=OFF), as Debian's policy asks,
+# so that their security updates reach it.
+if(TUNECTL_TEST_SWITCHES OR TUNECTL_STATIC_CLI OR NOT TUNECTL_PYTHON OR NOT CMAKE_INSTALL_PREFIX STREQUAL "/usr"
    OR NOT "/usr/${TUNECTL_PYTHON_INSTALL_DIR}" STREQUAL tunectl_deb_pydir)
-  message(FATAL_ERROR "TUNECTL_DEB needs -DTUNECTL_TEST_SWITCHES=OFF -DTUNECTL_PYTHON=ON -DCMAKE_INSTALL_PREFIX=/usr "
+  message(FATAL_ERROR "TUNECTL_DEB needs -DTUNECTL_TEST_SWITCHES=OFF -DTUNECTL_STATIC_CLI=OFF -DTUNECTL_PYTHON=ON -DCMAKE_INSTALL_PREFIX=/usr "
                       "-DTUNECTL_PYTHON_INSTALL_DIR=${tunectl_deb_pydir} (scripts/build-deb sets them)")
 endif()
 

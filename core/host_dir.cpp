@@ -1,11 +1,13 @@
 // HostDir: reads relative to one directory descriptor; anything unusual goes through Host.
 #include "core/host_dir.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstddef>
 #include <cstring>
 
 namespace tunectl {
@@ -18,26 +20,44 @@ bool is_entry_name(const std::string& name) {
   return !name.empty() && name != "." && name != ".." && name.find('/') == std::string::npos;
 }
 
-// Everything `fd` yields until EOF. A captured file whose size is known is read with one read(2)
-// (a short read of a regular file is its end), saving the second, empty read of read_all.
-int read_to_end(int fd, const struct stat* st, std::string& out) {
-  if (!st || !S_ISREG(st->st_mode) || st->st_size <= 0 || st->st_size > (1 << 20)) return read_all(fd, out);
-  const size_t want = static_cast<size_t>(st->st_size) + 1;
-  out.resize(want);  // keeps the capacity of a reused buffer
+// One read(2), retried on EINTR: the byte count, or -errno.
+ssize_t read_once(int fd, char* buf, size_t size) {
   ssize_t n;
   do {
-    n = ::read(fd, out.data(), want);
+    n = ::read(fd, buf, size);
   } while (n < 0 && errno == EINTR);
-  if (n < 0) {
-    out.clear();
-    return errno;
-  }
-  out.resize(static_cast<size_t>(n));
-  if (static_cast<size_t>(n) < want) return 0;
-  std::string rest;  // it grew since fstat: read on
+  return n < 0 ? -errno : n;
+}
+
+// The rest of the file, appended to `out`, after a read that filled its buffer.
+int read_rest(int fd, std::string& out) {
+  std::string rest;
   if (int err = read_all(fd, rest)) return err;
   out += rest;
   return 0;
+}
+
+// Everything a captured regular file holds: one read(2) when it fits (a short read of a regular
+// file is its end), saving the second, empty read of read_all. `st` is fstat's when it was
+// taken; without it the file goes through a stack buffer larger than a tree's sysfs files.
+int read_regular(int fd, const struct stat* st, std::string& out) {
+  if (st && (st->st_size <= 0 || st->st_size > (1 << 20))) return read_all(fd, out);
+  if (st) {
+    const size_t want = static_cast<size_t>(st->st_size) + 1;
+    out.resize(want);  // keeps the capacity of a reused buffer
+    const ssize_t n = read_once(fd, out.data(), want);
+    out.resize(n < 0 ? 0 : static_cast<size_t>(n));
+    if (n < 0) return static_cast<int>(-n);
+    return static_cast<size_t>(n) < want ? 0 : read_rest(fd, out);  // it grew since fstat
+  }
+  char buf[16384];
+  const ssize_t n = read_once(fd, buf, sizeof buf);
+  if (n < 0) {
+    out.clear();
+    return static_cast<int>(-n);
+  }
+  out.assign(buf, static_cast<size_t>(n));
+  return static_cast<size_t>(n) < sizeof buf ? 0 : read_rest(fd, out);
 }
 
 }  // namespace
@@ -45,7 +65,32 @@ int read_to_end(int fd, const struct stat* st, std::string& out) {
 HostDir Host::open_dir(const std::string& path) const { return HostDir(*this, path); }
 
 HostDir::HostDir(const Host& host, std::string path) : host_(host), path_(std::move(path)) {
-  if (host_.open_fd(path_, O_PATH | O_DIRECTORY, 0, fd_) != 0) fd_.reset();
+  if (host_.open_fd(path_, dir_flags(), 0, fd_) != 0) fd_.reset();
+  list_entry_types();
+}
+
+HostDir::HostDir(const Host& host, std::string path, UniqueFd fd)
+    : host_(host), path_(std::move(path)), fd_(std::move(fd)) {
+  list_entry_types();
+}
+
+int HostDir::dir_flags() const { return (host_.is_live() ? O_PATH : O_RDONLY) | O_DIRECTORY; }
+
+void HostDir::list_entry_types() {
+  if (!fd_.valid() || host_.is_live()) return;
+  alignas(struct dirent64) char buf[8192];
+  const ssize_t n = ::getdents64(fd_.get(), buf, sizeof buf);
+  if (n > 0) listing_.assign(buf, static_cast<size_t>(n));  // an error lists nothing: fstat decides
+}
+
+unsigned char HostDir::listed_type(const std::string& name) const {
+  for (size_t at = 0; at + offsetof(struct dirent64, d_name) < listing_.size();) {
+    const auto* d = reinterpret_cast<const struct dirent64*>(listing_.data() + at);
+    if (d->d_reclen == 0 || at + d->d_reclen > listing_.size()) break;
+    if (name == d->d_name) return d->d_type;
+    at += d->d_reclen;
+  }
+  return DT_UNKNOWN;
 }
 
 int HostDir::open_entry(const std::string& name, int flags, UniqueFd& out) const {
@@ -62,7 +107,7 @@ int HostDir::open_entry(const std::string& name, int flags, UniqueFd& out) const
 
 HostDir HostDir::dir(const std::string& name) const {
   UniqueFd fd;
-  const int err = open_entry(name, O_PATH | O_DIRECTORY, fd);
+  const int err = open_entry(name, dir_flags(), fd);
   if (err == kAskHost) return HostDir(host_, full(name));
   return HostDir(host_, full(name), std::move(fd));
 }
@@ -85,16 +130,17 @@ void HostDir::read(const std::string& name, ReadResult& r) const {
   r.ok = false;
   r.err = 0;
   r.error.clear();
+  const bool check = !live && listed_type(name) != DT_REG;
   struct stat st;
-  if (err == 0 && !live && ::fstat(fd.get(), &st) != 0) err = errno;
-  if (err == 0 && !live && S_ISDIR(st.st_mode)) err = EISDIR;
-  if (err == 0 && !live && !S_ISREG(st.st_mode)) {
+  if (err == 0 && check && ::fstat(fd.get(), &st) != 0) err = errno;
+  if (err == 0 && check && S_ISDIR(st.st_mode)) err = EISDIR;
+  if (err == 0 && check && !S_ISREG(st.st_mode)) {
     r.err = EINVAL;
     r.error = full(name) + ": not a regular file";
     r.data.clear();
     return;
   }
-  if (err == 0) err = read_to_end(fd.get(), live ? nullptr : &st, r.data);
+  if (err == 0) err = live ? read_all(fd.get(), r.data) : read_regular(fd.get(), check ? &st : nullptr, r.data);
   if (err != 0) {
     r.err = err;
     r.error = full(name) + ": " + std::strerror(err);

@@ -7,6 +7,14 @@
 // Host with the full path instead, resolved inside the tree like every other path. When the
 // directory could not be opened, every call goes through Host with the full path too, so results
 // and error messages are exactly those of Host.
+//
+// A captured tree's file must be proved a regular file before it is read (a device node there is
+// refused, never read); fstat after each open did that, a fifth of a tree probe's syscalls. A tree
+// directory instead lists its entries' types once when opened (one getdents64, up to 8 KiB of
+// entries): an entry listed as a regular file is read without the fstat. An entry listed as
+// anything else, or not in that listing, is checked with fstat as before. Swapping a listed file
+// for a device in between needs CAP_MKNOD; a FIFO swapped in is opened non-blocking and reads as
+// empty. The live host is not checked (procfs and sysfs) and lists nothing.
 #pragma once
 #include <sys/stat.h>
 
@@ -40,11 +48,17 @@ class HostDir {
   // The entry's own descriptor when `name` is a plain entry (not a link) of an open directory:
   // 0, or ELOOP / EXDEV meaning "ask Host with the full path", or another errno.
   int open_entry(const std::string& name, int flags, UniqueFd& out) const;
-  HostDir(const Host& host, std::string path, UniqueFd fd) : host_(host), path_(std::move(path)), fd_(std::move(fd)) {}
+  HostDir(const Host& host, std::string path, UniqueFd fd);
+  // How a subdirectory is opened: O_PATH on the live host; readable in a tree, to be listed.
+  int dir_flags() const;
+  void list_entry_types();
+  // The entry's d_type in the listing (DT_UNKNOWN when not listed).
+  unsigned char listed_type(const std::string& name) const;
 
   Host host_;
   std::string path_;
-  UniqueFd fd_;  // O_PATH directory; invalid when it could not be opened
+  UniqueFd fd_;          // the directory; invalid when it could not be opened
+  std::string listing_;  // a tree directory's getdents64 records (struct dirent64), as returned
 };
 
 }  // namespace tunectl

@@ -2,10 +2,13 @@
 // here names an area except the one cross-area step, annotate_irq_queues.
 #include "probes/snapshot.h"
 
+#include <algorithm>
+#include <atomic>
 #include <exception>
 #include <future>
 #include <optional>
 #include <set>
+#include <system_error>
 
 #include "core/clock.h"
 #include "core/errors.h"
@@ -33,37 +36,52 @@ AreaOutcome guarded(const Host& host, const ProbeArea& area, Snapshot& s, const 
 }
 
 // The areas in `run`, concurrently: a large host's snapshot is mostly waiting on thousands of small
-// kernel files, and the areas share nothing but their declared inputs. Each area writes only its
-// own Snapshot members, so it waits for the areas it reads (ProbeArea::inputs, earlier in the
-// registry), where it reads them, and for no others; outcomes are merged in registry order, so the
-// result never depends on scheduling. With one worker allowed (TUNECTL_PROBE_THREADS=1) they run
-// one after another.
+// kernel files, and the areas share nothing but their declared inputs. At most worker_cap() areas
+// run at once (the calling thread and worker_cap() - 1 helpers, each taking the next area in
+// registry order): a thread per area would cost more than it saves on a small host, where each
+// new thread's stack and malloc arena take longer to set up than its area takes to read. Each
+// area writes only its own Snapshot members, so it waits for the areas it reads (ProbeArea::inputs,
+// earlier in the registry, hence already taken by a worker: waiting never deadlocks), where it
+// reads them, and for no others; outcomes are merged in registry order, so the result never
+// depends on scheduling. With one worker (TUNECTL_PROBE_THREADS=1) they run one after another.
 void probe_areas_of(const Host& host, const std::set<std::string>& run, Snapshot& s) {
   const auto& areas = probe_areas();
+  std::vector<size_t> order;  // registry indices of the areas to run
+  for (size_t i = 0; i < areas.size(); ++i)
+    if (run.count(areas[i].name)) order.push_back(i);
   std::vector<AreaOutcome> outcomes(areas.size());
+  std::vector<std::promise<void>> finished(areas.size());
   std::vector<std::shared_future<void>> done(areas.size());
-  const std::launch launch = side_task_launch();
-  try {
-    for (size_t i = 0; i < areas.size(); ++i) {
-      if (!run.count(areas[i].name)) continue;
-      auto task = [&, i] {
-        const AwaitInputs await_inputs = [&] {
-          for (const auto& input : areas[i].inputs)
-            for (size_t j = 0; j < i; ++j)
-              if (areas[j].name == input && done[j].valid()) done[j].wait();
-        };
-        outcomes[i] = guarded(host, areas[i], s, await_inputs);
+  for (size_t i : order) done[i] = finished[i].get_future().share();
+
+  std::atomic<size_t> next{0};
+  auto worker = [&] {
+    for (size_t k; (k = next++) < order.size();) {
+      const size_t i = order[k];
+      const AwaitInputs await_inputs = [&] {
+        for (const auto& input : areas[i].inputs)
+          for (size_t j = 0; j < i; ++j)
+            if (areas[j].name == input && done[j].valid()) done[j].wait();
       };
-      done[i] = std::async(launch, task).share();
-      if (launch == std::launch::deferred) done[i].wait();  // one thread: area after area
+      try {
+        outcomes[i] = guarded(host, areas[i], s, await_inputs);
+        finished[i].set_value();
+      } catch (...) {  // not a std::exception: rethrown below, after every worker has stopped
+        finished[i].set_exception(std::current_exception());
+      }
     }
-  } catch (...) {  // no thread for the next area: the running ones still use `done` and `s`
-    for (auto& d : done)
-      if (d.valid()) d.wait();
-    throw;
+  };
+  std::vector<std::future<void>> helpers;
+  for (size_t n = 1; n < std::min(worker_cap(), order.size()); ++n) {
+    try {
+      helpers.push_back(std::async(std::launch::async, worker));
+    } catch (const std::system_error&) {
+      break;  // no thread to be had: the workers there are (at least this one) take every area
+    }
   }
-  for (size_t i = 0; i < areas.size(); ++i) {
-    if (!done[i].valid()) continue;
+  worker();
+  for (auto& h : helpers) h.wait();
+  for (size_t i : order) {
     done[i].get();
     if (outcomes[i].unavailable) s.unavailable[areas[i].name] = *outcomes[i].unavailable;
     if (!outcomes[i].errors.empty()) s.errors[areas[i].name] = std::move(outcomes[i].errors);

@@ -2,9 +2,13 @@
 // same messages, same confinement as Host), sparse per-CPU counts in snapshot/2 and the full form,
 // snapshot/1 still read, and plans that probe only the areas their profile reads.
 #include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <map>
 #include <numeric>
@@ -98,6 +102,68 @@ TEST(HostDir, RefusesWhatHostRefuses) {
   EXPECT_FALSE(fifo.ok);
   EXPECT_EQ(fifo.error, host.read("/proc/irq/5/node").error);
   EXPECT_EQ(dir.read("sub").err, EISDIR);
+}
+
+// A tree's device node is refused without being read, by HostDir as by Host, whether or not the
+// directory's listing named it (the listing says "character device": the fstat check runs).
+TEST(HostDir, ADeviceNodeInATreeIsRefusedNotRead) {
+  TempTree t;
+  t.write("proc/irq/5/smp_affinity_list", "0-3\n");
+  const std::string node = t.path() + "/proc/irq/5/node";
+  ASSERT_EQ(::mknod(node.c_str(), S_IFCHR | 0444, makedev(1, 5)), 0)  // /dev/zero's numbers
+      << node << ": " << std::strerror(errno) << " (the unit tests run as root)";
+  const Host host(t.path());
+  const HostDir dir = host.open_dir("/proc/irq/5");
+  ASSERT_TRUE(dir.ok());
+  const ReadResult r = dir.read("node");
+  EXPECT_FALSE(r.ok);
+  EXPECT_EQ(r.err, EINVAL);
+  EXPECT_EQ(r.error, "/proc/irq/5/node: not a regular file");
+  EXPECT_EQ(r.error, host.read("/proc/irq/5/node").error);
+  EXPECT_TRUE(r.data.empty());
+  EXPECT_EQ(dir.read("smp_affinity_list").data, "0-3\n");
+}
+
+// A directory lists its entries' types once, up to 8 KiB of them. Entries past that listing are
+// checked as before: a FIFO is refused, a file is read; whichever order the filesystem lists in,
+// one FIFO and one file of each pair below are past the listing (1000 long names ~ 64 KiB).
+TEST(HostDir, EntriesPastTheFirstListingAreStillCheckedAndRead) {
+  TempTree t;
+  t.fifo("d/aa_fifo");
+  t.write("d/aa_file", "first\n");
+  for (int i = 0; i < 1000; ++i) t.write("d/padding_entry_with_a_long_name_" + std::to_string(i), "x");
+  t.fifo("d/zz_fifo");
+  t.write("d/zz_file", "last\n");
+  const Host host(t.path());
+  const HostDir dir = host.open_dir("/d");
+  ASSERT_TRUE(dir.ok());
+  for (const char* fifo : {"aa_fifo", "zz_fifo"}) {
+    const ReadResult r = dir.read(fifo);  // must not block
+    EXPECT_FALSE(r.ok) << fifo;
+    EXPECT_EQ(r.error, "/d/" + std::string(fifo) + ": not a regular file");
+  }
+  EXPECT_EQ(dir.read("aa_file").data, "first\n");
+  EXPECT_EQ(dir.read("zz_file").data, "last\n");
+  EXPECT_EQ(dir.read("padding_entry_with_a_long_name_999").data, "x");
+}
+
+// A listed regular file is read to its end however large: one read when it fits, more when not.
+TEST(HostDir, ReadsListedFilesOfAnySizeWhole) {
+  TempTree t;
+  const std::string exact(16384, 'a'), large(300000, 'b');
+  t.write("d/empty", "");
+  t.write("d/exact", exact);
+  t.write("d/large", large);
+  const HostDir dir = Host(t.path()).open_dir("/d");
+  ASSERT_TRUE(dir.ok());
+  EXPECT_TRUE(dir.read("empty").ok);
+  EXPECT_EQ(dir.read("empty").data, "");
+  EXPECT_EQ(dir.read("exact").data, exact);
+  ReadResult reused;
+  dir.read("large", reused);
+  EXPECT_EQ(reused.data, large);
+  dir.read("exact", reused);
+  EXPECT_EQ(reused.data, exact);
 }
 
 // --- IRQ counts in the snapshot -------------------------------------------------------------------
@@ -316,6 +382,13 @@ TEST(ConcurrentProbe, ChunksAndAreasInParallelGiveTheSerialSnapshotByteForByte) 
   EXPECT_TRUE(serial == parallel) << "what differs (JSON patch from serial to parallel): "
                                    << json::diff(serial, parallel).dump();
   EXPECT_GT(serial["irqs"].size(), 800u);
+  {
+    // Two workers for seven areas: areas queue, and the nic area waits for the irq area's rows
+    // while other areas are still to be taken.
+    test::EnvVar two("TUNECTL_PROBE_THREADS", "2");
+    const json two_workers = without_time(take_snapshot(host));
+    EXPECT_TRUE(serial == two_workers) << json::diff(serial, two_workers).dump();
+  }
 
   // The three bad files, reported in IRQ order (chunk order), each once.
   const auto& errors = parallel["errors"]["irq"];
