@@ -37,27 +37,23 @@ int read_rest(int fd, std::string& out) {
   return 0;
 }
 
-// Everything a captured regular file holds: one read(2) when it fits (a short read of a regular
-// file is its end), saving the second, empty read of read_all. `st` is fstat's when it was
-// taken; without it the file goes through a stack buffer larger than a tree's sysfs files.
-int read_regular(int fd, const struct stat* st, std::string& out) {
-  if (st && (st->st_size <= 0 || st->st_size > (1 << 20))) return read_all(fd, out);
-  if (st) {
-    const size_t want = static_cast<size_t>(st->st_size) + 1;
-    out.resize(want);  // keeps the capacity of a reused buffer
-    const ssize_t n = read_once(fd, out.data(), want);
-    out.resize(n < 0 ? 0 : static_cast<size_t>(n));
-    if (n < 0) return static_cast<int>(-n);
-    return static_cast<size_t>(n) < want ? 0 : read_rest(fd, out);  // it grew since fstat
-  }
-  char buf[16384];
+// The kernel returns a live attribute file (a sysfs attribute, /proc/irq/N/*: one value, shown
+// at once) whole to a read(2) with room for it; a non-seq_file sysfs read stops at a page, so a
+// read of less than a page is the whole file.
+constexpr size_t kPage = 4096;
+constexpr size_t kReadBuffer = 16384;  // larger than a tree's sysfs files
+
+// The whole file: one read(2) into a stack buffer, and more only when that read returned
+// `whole_below` bytes or more (it may not have been the end). Saves read_all's second, empty read.
+int read_whole(int fd, size_t whole_below, std::string& out) {
+  char buf[kReadBuffer];
   const ssize_t n = read_once(fd, buf, sizeof buf);
   if (n < 0) {
     out.clear();
     return static_cast<int>(-n);
   }
-  out.assign(buf, static_cast<size_t>(n));
-  return static_cast<size_t>(n) < sizeof buf ? 0 : read_rest(fd, out);
+  out.assign(buf, static_cast<size_t>(n));  // keeps the capacity of a reused buffer
+  return static_cast<size_t>(n) < whole_below ? 0 : read_rest(fd, out);
 }
 
 }  // namespace
@@ -140,7 +136,7 @@ void HostDir::read(const std::string& name, ReadResult& r) const {
     r.data.clear();
     return;
   }
-  if (err == 0) err = live ? read_all(fd.get(), r.data) : read_regular(fd.get(), check ? &st : nullptr, r.data);
+  if (err == 0) err = read_whole(fd.get(), live ? kPage : kReadBuffer, r.data);
   if (err != 0) {
     r.err = err;
     r.error = full(name) + ": " + std::strerror(err);

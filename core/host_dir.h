@@ -15,6 +15,11 @@
 // anything else, or not in that listing, is checked with fstat as before. Swapping a listed file
 // for a device in between needs CAP_MKNOD; a FIFO swapped in is opened non-blocking and reads as
 // empty. The live host is not checked (procfs and sysfs) and lists nothing.
+//
+// Its files are attribute files, one value each (sysfs attributes, /proc/irq/N/*), read with one
+// read(2) where read_all needs two: a captured regular file ends at a short read, and the kernel
+// returns a live attribute whole when it is under a page. Not for multi-record files such as
+// /proc/interrupts, which the kernel returns in pieces: read those through Host.
 #pragma once
 #include <sys/stat.h>
 

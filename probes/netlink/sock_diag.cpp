@@ -51,8 +51,18 @@ void SockDiag::dump_inet(uint8_t family, uint8_t protocol,
   req.sdiag_family = family;
   req.sdiag_protocol = protocol;
   req.idiag_states = ~0u;  // every state, including ones newer kernels add
-  const std::string what = std::string(family == AF_INET6 ? "inet6" : "inet") + " dump";
-  if (int rc = nl_send_simple(sk_.get(), SOCK_DIAG_BY_FAMILY, NLM_F_REQUEST | NLM_F_DUMP, &req, sizeof req); rc < 0)
+  dump(SOCK_DIAG_BY_FAMILY, &req, sizeof req, std::string(family == AF_INET6 ? "inet6" : "inet") + " dump", fn);
+}
+
+void SockDiag::dump_tcp_every_family(const std::function<void(const inet_diag_msg&)>& fn) {
+  inet_diag_req req{};  // its family is ignored: the kernel dumps AF_UNSPEC for this request
+  req.idiag_states = ~0u;
+  dump(TCPDIAG_GETSOCK, &req, sizeof req, "tcp dump", fn);
+}
+
+void SockDiag::dump(int type, void* req, size_t size, const std::string& what,
+                    const std::function<void(const inet_diag_msg&)>& fn) {
+  if (int rc = nl_send_simple(sk_.get(), type, NLM_F_REQUEST | NLM_F_DUMP, req, size); rc < 0)
     fail(what + " request", rc);
   DumpContext ctx{&fn};
   if (int rc = nl_socket_modify_cb(sk_.get(), NL_CB_VALID, NL_CB_CUSTOM, on_valid, &ctx); rc < 0)

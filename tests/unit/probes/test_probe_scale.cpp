@@ -166,6 +166,61 @@ TEST(HostDir, ReadsListedFilesOfAnySizeWhole) {
   EXPECT_EQ(reused.data, exact);
 }
 
+// The live host's attribute files are read with one read(2): the same bytes and messages as Host's
+// read-to-EOF, for every file of every IRQ on this machine. Counts may move between the two reads,
+// so for those only the shape is compared.
+TEST(HostDir, LiveIrqFilesReadExactlyAsHostReadsThem) {
+  const Host host("/");
+  size_t files = 0;
+  for (const std::string base : {"/proc/irq", "/sys/kernel/irq"}) {
+    const HostDir top = host.open_dir(base);
+    ASSERT_TRUE(top.ok()) << base;
+    for (const auto& n : host.list(base)) {
+      if (!host.is_dir(base + "/" + n)) continue;
+      const HostDir dir = top.dir(n);
+      ASSERT_TRUE(dir.ok()) << n;
+      for (const auto& f : host.list(base + "/" + n)) {
+        const std::string path = dir.full(f);
+        const ReadResult a = host.read(path), b = dir.read(f);
+        EXPECT_EQ(a.ok, b.ok) << path;
+        EXPECT_EQ(a.error, b.error) << path;
+        if (f == "per_cpu_count" || f == "spurious")
+          EXPECT_EQ(std::count(a.data.begin(), a.data.end(), '\n'), std::count(b.data.begin(), b.data.end(), '\n')) << path;
+        else
+          EXPECT_EQ(a.data, b.data) << path;
+        ++files;
+      }
+    }
+  }
+  EXPECT_GT(files, 100u);
+}
+
+// A live read that may not be the whole file goes on: regular files around the page and buffer
+// sizes, and a kernfs file that the kernel serves a page per read(2) (BTF, 5 MB on Debian kernels).
+TEST(HostDir, LiveFilesOfAPageOrMoreAreReadWhole) {
+  TempTree t;
+  std::map<std::string, std::string> files;
+  for (size_t size : {0, 1, 4095, 4096, 4097, 16383, 16384, 16385, 300000})
+    files["f" + std::to_string(size)] = std::string(size, static_cast<char>('a' + size % 26));
+  for (const auto& [name, data] : files) t.write("d/" + name, data);
+  const HostDir dir = Host("/").open_dir(t.path() + "/d");
+  ASSERT_TRUE(dir.ok());
+  ReadResult reused;
+  for (const auto& [name, data] : files) {
+    dir.read(name, reused);
+    EXPECT_TRUE(reused.ok) << name;
+    EXPECT_EQ(reused.data, data) << name;
+  }
+
+  struct stat st;
+  ASSERT_EQ(::stat("/sys/kernel/btf/vmlinux", &st), 0)
+      << "this test needs a kernfs file larger than a page; Debian's kernels have /sys/kernel/btf/vmlinux";
+  ASSERT_GT(st.st_size, 4 * 4096);
+  const ReadResult btf = Host("/").open_dir("/sys/kernel/btf").read("vmlinux");
+  ASSERT_TRUE(btf.ok) << btf.error;
+  EXPECT_EQ(btf.data.size(), static_cast<size_t>(st.st_size));
+}
+
 // --- IRQ counts in the snapshot -------------------------------------------------------------------
 
 uint64_t sum(const std::vector<uint64_t>& v) { return std::accumulate(v.begin(), v.end(), uint64_t{0}); }

@@ -11,9 +11,11 @@
 
 #include <algorithm>
 #include <cstring>
+#include <set>
 #include <thread>
 
 #include "core/errors.h"
+#include "probes/netlink/sock_diag.h"
 #include "probes/tcp.h"
 #include "tests/unit/test_helpers.h"
 
@@ -209,9 +211,17 @@ struct Fd {
   Fd& operator=(const Fd&) = delete;
 };
 
+// Each moment dumped both ways: every family in one walk, and one dump per family.
+struct Moment {
+  SocketSummary one_walk, per_family;
+};
+
+Moment dump_both_ways() { return {probe_tcp_sockets(TcpDump::kOneWalk), probe_tcp_sockets(TcpDump::kPerFamily)}; }
+
 struct NetnsResult {
   std::string error;
-  SocketSummary before, after, after_close;
+  Moment before, after, after_close;
+  std::multiset<int> one_walk_families;  // idiag_family of each socket the one-walk request returned
 };
 
 // Runs in its own thread: unshare(CLONE_NEWNET) moves only this thread into a fresh namespace,
@@ -226,7 +236,7 @@ void sockets_in_private_netns(NetnsResult& r) {
     ifr.ifr_flags |= IFF_UP;
     if (::ioctl(s.fd, SIOCSIFFLAGS, &ifr) != 0) return void(r.error = "SIOCSIFFLAGS lo failed");
   }
-  r.before = probe_tcp_sockets();
+  r.before = dump_both_ways();
   Fd listener(::socket(AF_INET, SOCK_STREAM, 0));
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
@@ -246,14 +256,16 @@ void sockets_in_private_netns(NetnsResult& r) {
   ::setsockopt(client.fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof one);
   if (::connect(client.fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) return void(r.error = "connect failed");
   Fd server(::accept(listener.fd, nullptr, nullptr));
-  r.after = probe_tcp_sockets();
+  r.after = dump_both_ways();
+  // The one walk itself, not its fallback: it must return sockets of both families.
+  SockDiag().dump_tcp_every_family([&](const inet_diag_msg& m) { r.one_walk_families.insert(m.idiag_family); });
   // Active close from the client: it ends in TIME_WAIT once the server closes too.
   ::close(client.fd);
   client.fd = -1;
   ::close(server.fd);
   server.fd = -1;
   usleep(50 * 1000);
-  r.after_close = probe_tcp_sockets();
+  r.after_close = dump_both_ways();
 }
 
 TEST(TcpProbeLive, CountsStatesAndKeepaliveTimersInAPrivateNamespace) {
@@ -261,15 +273,21 @@ TEST(TcpProbeLive, CountsStatesAndKeepaliveTimersInAPrivateNamespace) {
   NetnsResult r;
   std::thread(sockets_in_private_netns, std::ref(r)).join();
   ASSERT_EQ(r.error, "");
-  EXPECT_EQ(r.before.total, 0);
-  EXPECT_EQ(r.before.by_state.at("LISTEN"), 0);
-  EXPECT_EQ(r.after.by_state.at("LISTEN"), 2);
-  EXPECT_EQ(r.after.by_state.at("ESTABLISHED"), 2);
-  EXPECT_EQ(r.after.total, 4);
-  EXPECT_EQ(r.after.keepalive_timers, 1);  // only the client set SO_KEEPALIVE
-  EXPECT_EQ(r.after_close.by_state.at("ESTABLISHED"), 0);
-  EXPECT_EQ(r.after_close.by_state.at("TIME_WAIT"), 1);
-  EXPECT_EQ(r.after_close.keepalive_timers, 0);
+  for (const Moment* m : {&r.before, &r.after, &r.after_close}) {
+    EXPECT_EQ(m->one_walk.by_state, m->per_family.by_state);
+    EXPECT_EQ(m->one_walk.total, m->per_family.total);
+    EXPECT_EQ(m->one_walk.keepalive_timers, m->per_family.keepalive_timers);
+  }
+  EXPECT_EQ(r.before.one_walk.total, 0);
+  EXPECT_EQ(r.before.one_walk.by_state.at("LISTEN"), 0);
+  EXPECT_EQ(r.after.one_walk.by_state.at("LISTEN"), 2);
+  EXPECT_EQ(r.after.one_walk.by_state.at("ESTABLISHED"), 2);
+  EXPECT_EQ(r.after.one_walk.total, 4);
+  EXPECT_EQ(r.after.one_walk.keepalive_timers, 1);  // only the client set SO_KEEPALIVE
+  EXPECT_EQ(r.one_walk_families, (std::multiset<int>{AF_INET, AF_INET, AF_INET, AF_INET6}));
+  EXPECT_EQ(r.after_close.one_walk.by_state.at("ESTABLISHED"), 0);
+  EXPECT_EQ(r.after_close.one_walk.by_state.at("TIME_WAIT"), 1);
+  EXPECT_EQ(r.after_close.one_walk.keepalive_timers, 0);
 }
 
 TEST(TcpProbeLive, LiveHostNamesItsNamespaceAndDumpsSockets) {
