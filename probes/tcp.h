@@ -39,8 +39,8 @@ std::string tcp_state_name(int state);
 // sock_diag on the live host only, else null with sockets_unavailable.
 Tcp probe_tcp(const Host& host, ProbeErrors& errors);
 
-// How the sockets are dumped: every family in one walk of the kernel's socket hash (falling back
-// to the next when the kernel refuses it), or one dump per family, side by side.
+// How the sockets are dumped: every family in one walk of the kernel's socket hash (the per-family
+// dumps when the kernel refuses it), or one dump per family, side by side.
 enum class TcpDump { kOneWalk, kPerFamily };
 
 // The live sock_diag summary of this process's network namespace (IPv4 and IPv6 TCP sockets).
